@@ -1,0 +1,57 @@
+"""Settings in one place: environment variables with the `DBTIER_` prefix, then defaults.
+
+Every command that touches a database also takes `--database-url` and
+`--data-dir`; the CLI passes them here as overrides. The embedded default is a
+SQLite file under the data directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """dbtier's settings; `DBTIER_DATABASE_URL`, `DBTIER_DATA_DIR` and so on."""
+
+    model_config = SettingsConfigDict(env_prefix="DBTIER_", extra="ignore")
+
+    data_dir: Path = Path(".dbtier")
+    database_url: str | None = None
+    # Secrets Manager secret (ARN or name) holding RDS-shaped JSON credentials.
+    db_secret_id: str | None = None
+    # A local JSON file of the same shape, for the local profile.
+    db_secret_file: Path | None = None
+    # Database name to use with a secret whose `dbname` is absent.
+    db_name: str | None = None
+    aws_region: str = "ap-northeast-1"
+
+    pool_size: int = Field(default=5, ge=1, le=1000)
+    max_overflow: int = Field(default=5, ge=0, le=1000)
+    pool_timeout: float = Field(default=10.0, gt=0)
+    pool_recycle: int = Field(default=1800, ge=-1)
+
+    # Scheduled migrations (local profile).
+    migration_schedule: str = "rate(5 minutes)"
+    schedule_timezone: str = "Asia/Tokyo"
+    lock_wait: float = Field(default=30.0, ge=0)
+    lock_timeout: float = Field(default=5.0, gt=0)
+    statement_timeout: float = Field(default=600.0, gt=0)
+
+    log_level: str = "INFO"
+
+    @property
+    def sqlite_url(self) -> str:
+        """The embedded default: a SQLite file under the data directory."""
+        return f"sqlite:///{(self.data_dir / 'dbtier.sqlite3').resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with CLI overrides that are not None."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+__all__ = ["Settings", "load_settings"]

@@ -1,0 +1,220 @@
+"""Database connection settings: an explicit URL, a Secrets Manager secret, or a local file.
+
+The secret has the shape RDS writes for managed master-user secrets::
+
+    {"engine": "mysql", "host": "...", "port": 3306, "username": "...",
+     "password": "...", "dbname": "..."}
+
+On AWS the secret lives in Secrets Manager in the same region as the ECS
+cluster; locally a JSON file of the same shape stands in for it. Credentials
+are cached; `CredentialsProvider.refresh()` is called once on an
+authentication failure (see `dbtier.db`) so a rotated password is picked up
+without a restart. A password never appears in a log line, a repr or an error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.engine import URL, make_url
+
+from dbtier.config import Settings
+from dbtier.errors import ConfigError
+
+# RDS's `engine` values → SQLAlchemy drivers dbtier ships with.
+_DRIVERS: dict[str, str] = {
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "aurora-mysql": "mysql+pymysql",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "aurora-postgresql": "postgresql+psycopg",
+}
+_REQUIRED = ("engine", "host", "username", "password")
+_DEFAULT_PORTS = {"mysql+pymysql": 3306, "postgresql+psycopg": 5432}
+
+
+@dataclass(frozen=True)
+class DatabaseCredentials:
+    """One set of credentials; `password` is kept out of repr."""
+
+    engine: str
+    host: str
+    port: int
+    username: str
+    password: str = field(repr=False)
+    dbname: str | None = None
+
+    @classmethod
+    def from_secret(cls, data: Any, *, where: str) -> DatabaseCredentials:
+        """Validate an RDS-shaped secret; `where` names its source in messages."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: the secret must be a JSON object in the RDS shape")
+        missing = [k for k in _REQUIRED if not data.get(k)]
+        if missing:
+            raise ConfigError(f"{where}: the secret lacks {', '.join(missing)}")
+        engine = str(data["engine"]).lower()
+        if engine not in _DRIVERS:
+            known = ", ".join(sorted(_DRIVERS))
+            raise ConfigError(f"{where}: engine {engine!r} is not one of {known}")
+        driver = _DRIVERS[engine]
+        try:
+            port = int(data.get("port") or _DEFAULT_PORTS[driver])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: port must be an integer") from None
+        dbname = data.get("dbname")
+        return cls(
+            engine=engine,
+            host=str(data["host"]),
+            port=port,
+            username=str(data["username"]),
+            password=str(data["password"]),
+            dbname=str(dbname) if dbname else None,
+        )
+
+    def url(self, dbname: str | None = None) -> URL:
+        """A SQLAlchemy URL; its str() and repr() mask the password."""
+        return URL.create(
+            _DRIVERS[self.engine],
+            username=self.username,
+            password=self.password,
+            host=self.host,
+            port=self.port,
+            database=dbname or self.dbname,
+        )
+
+
+class SecretSource(Protocol):
+    """Where an RDS-shaped secret comes from."""
+
+    description: str
+
+    def fetch(self) -> Any:
+        """Return the secret's parsed JSON."""
+
+
+class SecretsManagerSource:
+    """AWS Secrets Manager: a secret by ARN or name, in the stack's region."""
+
+    def __init__(self, secret_id: str, *, region: str, client: Any = None) -> None:
+        self.secret_id = secret_id
+        self.region = region
+        self._client = client
+        self.description = f"Secrets Manager secret {secret_id!r} in {region}"
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("secretsmanager", region_name=self.region)
+        return self._client
+
+    def fetch(self) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self._get_client().get_secret_value(SecretId=self.secret_id)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise ConfigError(f"{self.description}: {code}") from None
+        except BotoCoreError as exc:
+            raise ConfigError(f"{self.description}: {type(exc).__name__}") from None
+        return _parse_json(response.get("SecretString", ""), self.description)
+
+
+class FileSource:
+    """A local JSON file in the RDS secret shape (the local profile's Secrets Manager)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = f"secret file {path}"
+
+    def fetch(self) -> Any:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{self.description}: {exc.strerror}") from None
+        return _parse_json(text, self.description)
+
+
+def _parse_json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        # The message names the position only: the text may hold the password.
+        raise ConfigError(
+            f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from None
+
+
+class CredentialsProvider:
+    """Caches credentials from a source; `refresh()` re-reads them (after a rotation)."""
+
+    def __init__(self, source: SecretSource, *, dbname: str | None = None) -> None:
+        self.source = source
+        self.dbname = dbname
+        self._lock = threading.Lock()
+        self._cached: DatabaseCredentials | None = None
+        self.fetches = 0
+
+    def get(self) -> DatabaseCredentials:
+        with self._lock:
+            if self._cached is None:
+                self._cached = self._load()
+            return self._cached
+
+    def refresh(self) -> DatabaseCredentials:
+        with self._lock:
+            self._cached = self._load()
+            return self._cached
+
+    def url(self) -> URL:
+        return self.get().url(self.dbname)
+
+    def _load(self) -> DatabaseCredentials:
+        self.fetches += 1
+        return DatabaseCredentials.from_secret(self.source.fetch(), where=self.source.description)
+
+
+@dataclass(frozen=True)
+class ResolvedDatabase:
+    """Where the database is: a URL, and the provider behind it when it came from a secret."""
+
+    url: URL
+    provider: CredentialsProvider | None = None
+
+
+def resolve_database(settings: Settings, *, secrets_client: Any = None) -> ResolvedDatabase:
+    """Explicit URL first, then a Secrets Manager secret, then a local file, then SQLite."""
+    if settings.database_url:
+        try:
+            return ResolvedDatabase(make_url(settings.database_url))
+        except Exception:  # the URL may hold a password: say what, not the text
+            raise ConfigError("--database-url / DBTIER_DATABASE_URL is not a valid URL") from None
+    source: SecretSource | None = None
+    if settings.db_secret_id:
+        source = SecretsManagerSource(
+            settings.db_secret_id, region=settings.aws_region, client=secrets_client
+        )
+    elif settings.db_secret_file:
+        source = FileSource(settings.db_secret_file)
+    if source is not None:
+        provider = CredentialsProvider(source, dbname=settings.db_name)
+        return ResolvedDatabase(provider.url(), provider)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return ResolvedDatabase(make_url(settings.sqlite_url))
+
+
+__all__ = [
+    "CredentialsProvider",
+    "DatabaseCredentials",
+    "FileSource",
+    "ResolvedDatabase",
+    "SecretSource",
+    "SecretsManagerSource",
+    "resolve_database",
+]

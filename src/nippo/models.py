@@ -1,0 +1,3 @@
+"""nippo's tables (placeholder until the service lands)."""
+
+from __future__ import annotations
