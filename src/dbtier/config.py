@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # Secrets Manager secret (ARN or name) holding RDS-shaped JSON credentials.
     db_secret_id: str | None = None
+    # The secret's JSON itself, as ECS `secrets` injects it into a task.
+    db_secret_json: str | None = Field(default=None, repr=False)
     # A local JSON file of the same shape, for the local profile.
     db_secret_file: Path | None = None
     # Database name to use with a secret whose `dbname` is absent.

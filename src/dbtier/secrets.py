@@ -151,11 +151,34 @@ def _parse_json(text: str, where: str) -> Any:
         ) from None
 
 
-class CredentialsProvider:
-    """Caches credentials from a source; `refresh()` re-reads them (after a rotation)."""
+class EnvSource:
+    """The secret's JSON in an environment variable, as ECS `secrets` injects it."""
 
-    def __init__(self, source: SecretSource, *, dbname: str | None = None) -> None:
+    def __init__(self, name: str, value: str) -> None:
+        self.value = value
+        self.description = f"secret injected in ${name}"
+
+    def fetch(self) -> Any:
+        return _parse_json(self.value, self.description)
+
+
+class CredentialsProvider:
+    """Caches credentials from a source; `refresh()` re-reads them (after a rotation).
+
+    `refresh_source` is where a refresh reads from when it differs from the
+    first source: ECS injects the secret once at task start, so after a
+    rotation the task reads Secrets Manager itself.
+    """
+
+    def __init__(
+        self,
+        source: SecretSource,
+        *,
+        dbname: str | None = None,
+        refresh_source: SecretSource | None = None,
+    ) -> None:
         self.source = source
+        self.refresh_source = refresh_source
         self.dbname = dbname
         self._lock = threading.Lock()
         self._cached: DatabaseCredentials | None = None
@@ -169,6 +192,8 @@ class CredentialsProvider:
 
     def refresh(self) -> DatabaseCredentials:
         with self._lock:
+            if self.refresh_source is not None:
+                self.source = self.refresh_source
             self._cached = self._load()
             return self._cached
 
@@ -189,21 +214,24 @@ class ResolvedDatabase:
 
 
 def resolve_database(settings: Settings, *, secrets_client: Any = None) -> ResolvedDatabase:
-    """Explicit URL first, then a Secrets Manager secret, then a local file, then SQLite."""
+    """Explicit URL; then the secret (injected JSON, Secrets Manager, a local file); then SQLite."""
     if settings.database_url:
         try:
             return ResolvedDatabase(make_url(settings.database_url))
         except Exception:  # the URL may hold a password: say what, not the text
             raise ConfigError("--database-url / DBTIER_DATABASE_URL is not a valid URL") from None
-    source: SecretSource | None = None
+    manager: SecretSource | None = None
     if settings.db_secret_id:
-        source = SecretsManagerSource(
+        manager = SecretsManagerSource(
             settings.db_secret_id, region=settings.aws_region, client=secrets_client
         )
-    elif settings.db_secret_file:
+    source: SecretSource | None = manager
+    if settings.db_secret_json:
+        source = EnvSource("DBTIER_DB_SECRET_JSON", settings.db_secret_json)
+    elif source is None and settings.db_secret_file:
         source = FileSource(settings.db_secret_file)
     if source is not None:
-        provider = CredentialsProvider(source, dbname=settings.db_name)
+        provider = CredentialsProvider(source, dbname=settings.db_name, refresh_source=manager)
         return ResolvedDatabase(provider.url(), provider)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return ResolvedDatabase(make_url(settings.sqlite_url))
@@ -212,6 +240,7 @@ def resolve_database(settings: Settings, *, secrets_client: Any = None) -> Resol
 __all__ = [
     "CredentialsProvider",
     "DatabaseCredentials",
+    "EnvSource",
     "FileSource",
     "ResolvedDatabase",
     "SecretSource",
