@@ -14,7 +14,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 
-from nippo import models  # noqa: F401  (registers every table on Base.metadata)
+import nippo.models  # noqa: F401  (registers every table on Base.metadata)
 from nippo.db import Base
 
 config = context.config
