@@ -20,14 +20,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DBTIER_", extra="ignore")
 
     data_dir: Path = Path(".dbtier")
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, repr=False)
     # Secrets Manager secret (ARN or name) holding RDS-shaped JSON credentials.
     db_secret_id: str | None = None
     # The secret's JSON itself, as ECS `secrets` injects it into a task.
     db_secret_json: str | None = Field(default=None, repr=False)
     # A local JSON file of the same shape, for the local profile.
     db_secret_file: Path | None = None
-    # Database name to use with a secret whose `dbname` is absent.
+    # Database name to connect to, overriding the secret's `dbname` when set.
     db_name: str | None = None
     aws_region: str = "ap-northeast-1"
 

@@ -15,17 +15,35 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from dbtier.config import Settings
-from dbtier.secrets import CredentialsProvider, ResolvedDatabase, resolve_database
+from dbtier.logs import get_logger
+from dbtier.secrets import (
+    CredentialsProvider,
+    DatabaseCredentials,
+    ResolvedDatabase,
+    resolve_database,
+)
 
-# MySQL 1045 / MariaDB: access denied; PostgreSQL: SQLSTATE 28P01 / 28000.
-_AUTH_FAILURE_MARKERS = ("1045", "28P01", "28000", "password authentication failed")
+# MySQL/MariaDB ER_ACCESS_DENIED_ERROR, and MariaDB's 1698 for an unknown
+# user; PostgreSQL invalid_password and invalid_authorization_specification.
+# psycopg leaves `sqlstate` empty when the connection itself is refused, so the
+# server's message is read too.
+_MYSQL_AUTH_CODES = frozenset({1045, 1698})
+_PG_AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+_log = get_logger("db")
 
 
 def is_auth_failure(exc: BaseException) -> bool:
-    """True when the driver refused the credentials (not the network)."""
-    text = f"{getattr(exc, 'orig', exc)!r} {exc}"
-    pgcode = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return pgcode in ("28P01", "28000") or any(m in text for m in _AUTH_FAILURE_MARKERS)
+    """True when the server refused the credentials (not the network, not the database)."""
+    orig = getattr(exc, "orig", None) or exc
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int):  # pymysql: (code, message)
+        return args[0] in _MYSQL_AUTH_CODES
+    if getattr(orig, "sqlstate", None) in _PG_AUTH_SQLSTATES:
+        return True
+    text = str(orig)
+    return "password authentication failed" in text or (
+        'role "' in text and "does not exist" in text
+    )
 
 
 def engine_kwargs(url: URL, settings: Settings) -> dict[str, Any]:
@@ -59,20 +77,27 @@ def _refresh_on_auth_failure(engine: Engine, provider: CredentialsProvider) -> N
     @event.listens_for(engine, "do_connect")
     def _connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
         creds = provider.get()
-        cparams.update(_credential_params(dialect, creds.username, creds.password))
         try:
-            return dialect.dbapi.connect(*cargs, **cparams)
+            return dialect.dbapi.connect(*cargs, **_with_credentials(cparams, creds))
         except Exception as exc:
             if not is_auth_failure(exc):
                 raise
-        creds = provider.refresh()
-        cparams.update(_credential_params(dialect, creds.username, creds.password))
-        return dialect.dbapi.connect(*cargs, **cparams)
+        _log.warning(
+            "database refused the credentials; re-reading the secret once",
+            source=provider.description,
+            username=creds.username,
+        )
+        # Threads that failed together share one refresh (see `refresh(stale=...)`).
+        fresh = provider.refresh(stale=creds)
+        return dialect.dbapi.connect(*cargs, **_with_credentials(cparams, fresh))
 
 
-def _credential_params(_dialect: Any, username: str, password: str) -> dict[str, str]:
-    # pymysql and psycopg both take `user` and `password` keyword arguments.
-    return {"user": username, "password": password}
+def _with_credentials(cparams: dict[str, Any], creds: DatabaseCredentials) -> dict[str, Any]:
+    # pymysql and psycopg both take `user` and `password`; SQLAlchemy's MySQL
+    # dialects pass the URL's password as the older `passwd`, which must not
+    # linger beside the fresh one.
+    params = {k: v for k, v in cparams.items() if k != "passwd"}
+    return params | {"user": creds.username, "password": creds.password}
 
 
 def make_engine(

@@ -9,12 +9,14 @@ On AWS the secret lives in Secrets Manager in the same region as the ECS
 cluster; locally a JSON file of the same shape stands in for it. Credentials
 are cached; `CredentialsProvider.refresh()` is called once on an
 authentication failure (see `dbtier.db`) so a rotated password is picked up
-without a restart. A password never appears in a log line, a repr or an error.
+without a restart. A password never appears in a log line, a repr or an error;
+botocore's DEBUG dumps of a GetSecretValue response are dropped for the same reason.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +68,8 @@ class DatabaseCredentials:
             port = int(data.get("port") or _DEFAULT_PORTS[driver])
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: port must be an integer") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"{where}: port {port} is not between 1 and 65535")
         dbname = data.get("dbname")
         return cls(
             engine=engine,
@@ -97,10 +101,36 @@ class SecretSource(Protocol):
         """Return the secret's parsed JSON."""
 
 
+class _DropSecretValues(logging.Filter):
+    """Drops botocore's DEBUG records of a response body that holds a secret's value."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is not ours to judge
+            return True
+        return "SecretString" not in message and "SecretBinary" not in message
+
+
+# botocore logs whole HTTP responses at DEBUG: GetSecretValue's holds the password.
+_BOTOCORE_BODY_LOGGERS = ("botocore.parsers", "botocore.endpoint", "botocore.awsrequest")
+
+
+def _keep_secret_values_out_of_botocore_logs() -> None:
+    for name in _BOTOCORE_BODY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropSecretValues) for f in logger.filters):
+            logger.addFilter(_DropSecretValues())
+
+
+_keep_secret_values_out_of_botocore_logs()
+
+
 class SecretsManagerSource:
     """AWS Secrets Manager: a secret by ARN or name, in the stack's region."""
 
     def __init__(self, secret_id: str, *, region: str, client: Any = None) -> None:
+        _keep_secret_values_out_of_botocore_logs()
         self.secret_id = secret_id
         self.region = region
         self._client = client
@@ -123,7 +153,11 @@ class SecretsManagerSource:
             raise ConfigError(f"{self.description}: {code}") from None
         except BotoCoreError as exc:
             raise ConfigError(f"{self.description}: {type(exc).__name__}") from None
-        return _parse_json(response.get("SecretString", ""), self.description)
+        if "SecretString" not in response:
+            raise ConfigError(
+                f"{self.description}: holds no SecretString; store the RDS-shaped JSON as text"
+            )
+        return _parse_json(response["SecretString"], self.description)
 
 
 class FileSource:
@@ -184,14 +218,28 @@ class CredentialsProvider:
         self._cached: DatabaseCredentials | None = None
         self.fetches = 0
 
+    @property
+    def description(self) -> str:
+        """Where the credentials come from, for messages and logs."""
+        return self.source.description
+
     def get(self) -> DatabaseCredentials:
+        """The cached credentials, read from the source on first use."""
         with self._lock:
             if self._cached is None:
                 self._cached = self._load()
             return self._cached
 
-    def refresh(self) -> DatabaseCredentials:
+    def refresh(self, *, stale: DatabaseCredentials | None = None) -> DatabaseCredentials:
+        """Re-read the secret, after the database refused the cached credentials.
+
+        With `stale` (the credentials that were refused), callers that failed
+        at the same time share one read: whoever comes second finds the cache
+        already replaced and takes the fresh credentials without a fetch.
+        """
         with self._lock:
+            if stale is not None and self._cached is not None and self._cached is not stale:
+                return self._cached
             if self.refresh_source is not None:
                 self.source = self.refresh_source
             self._cached = self._load()

@@ -13,6 +13,7 @@ The seed's structure (Japanese headings in `seed-original.md`, English in
     ## 次やること / Next                             -> section kind "next"
     ## 学習時間 / Study time                         -> declared study time
     any other heading                               -> section kind "other"
+    text between the title and the first section    -> a leading Section("other", heading="")
 """
 
 from __future__ import annotations
