@@ -1,0 +1,142 @@
+"""`design(profile)`: run the rules, check every value, check memory, return the design.
+
+A parameter leaves this module only if its name is a known parameter of the
+engine, its value is in range, and the whole group passes the memory check;
+otherwise DesignError says which and why. Nothing half-checked is ever rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dbtier.errors import DesignError
+from dbtier.params.catalog import GiB, InstanceClass
+from dbtier.params.engines import EngineFacts, engine_facts
+from dbtier.params.formula import instance_variables
+from dbtier.params.memory import MemoryBudget, check_memory, memory_budget
+from dbtier.params.profile import WorkloadProfile
+from dbtier.params.rules import LEFT_AT_DEFAULT, RULES, DesignContext, Keep, Setting
+
+ApplyMethod = Literal["pending-reboot", "immediate"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of the group: value in the RDS unit, how it applies, who set it and why."""
+
+    name: str
+    value: str
+    unit: str
+    apply_method: ApplyMethod
+    rule: str
+    rationale: str
+    formula: str | None = None
+
+
+@dataclass(frozen=True)
+class LeftAtDefault:
+    """A parameter the design does not set, the value it keeps, and why."""
+
+    name: str
+    default: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParameterDesign:
+    """A checked parameter group for one profile on one engine and instance class."""
+
+    profile: WorkloadProfile
+    engine: str
+    family: str
+    instance: InstanceClass
+    parameters: list[Parameter]
+    memory: MemoryBudget
+    left_at_default: list[LeftAtDefault] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def max_connections(self) -> int:
+        """The designed max_connections."""
+        return self.memory.max_connections
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Parameter name → value, in the RDS unit."""
+        return {parameter.name: parameter.value for parameter in self.parameters}
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called `name`; KeyError when the design leaves it unset."""
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        raise KeyError(name)
+
+
+def variables_for(profile: WorkloadProfile, facts: EngineFacts) -> dict[str, int]:
+    """The RDS formula variables of the profile's instance."""
+    instance = profile.instance
+    return instance_variables(
+        class_memory_bytes=instance.class_memory_bytes,
+        vcpu=instance.vcpu,
+        allocated_storage_bytes=profile.storage.size_gib * GiB,
+        port=facts.port,
+        huge_pages_default=instance.size not in ("micro", "small", "medium"),
+    )
+
+
+def _parameter(facts: EngineFacts, setting: Setting, rule: str) -> Parameter:
+    spec = facts.spec(setting.name)
+    spec.check(setting.value)
+    return Parameter(
+        name=setting.name,
+        value=setting.value,
+        unit=spec.unit,
+        apply_method=spec.apply_method,
+        rule=rule,
+        rationale=setting.rationale,
+        formula=setting.formula,
+    )
+
+
+def design(profile: WorkloadProfile) -> ParameterDesign:
+    """Design the parameter group for `profile`; DesignError when it cannot be made safe."""
+    facts = engine_facts(profile.engine)
+    variables = variables_for(profile, facts)
+    ctx = DesignContext(profile, facts, profile.instance, variables)
+    parameters: list[Parameter] = []
+    kept: dict[str, str] = {}
+    for rule in RULES:
+        for decision in rule(ctx):
+            if isinstance(decision, Keep):
+                facts.spec(decision.name)
+                kept[decision.name] = decision.reason
+                continue
+            if decision.name in ctx.values:
+                raise DesignError(f"rule {rule.__name__} sets {decision.name} a second time")
+            parameters.append(_parameter(facts, decision, rule.__name__))
+            ctx.values[decision.name] = decision.value
+    for name, reason in LEFT_AT_DEFAULT[facts.dialect].items():
+        if name in facts.params:
+            kept.setdefault(name, reason)
+    budget = memory_budget(facts, profile.instance, ctx.values, variables)
+    check_memory(budget)
+    left = [
+        LeftAtDefault(name, facts.default(name, variables), reason)
+        for name, reason in kept.items()
+        if name not in ctx.values
+    ]
+    return ParameterDesign(
+        profile=profile,
+        engine=facts.key,
+        family=facts.family,
+        instance=profile.instance,
+        parameters=parameters,
+        memory=budget,
+        left_at_default=left,
+        notes=ctx.notes,
+    )
+
+
+__all__ = ["LeftAtDefault", "Parameter", "ParameterDesign", "design", "variables_for"]

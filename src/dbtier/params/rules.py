@@ -1,0 +1,817 @@
+"""The design rules: each one a small function from the profile to parameters and reasons.
+
+A rule reads the profile and what earlier rules decided (`DesignContext`), and
+returns `Setting`s (a parameter, its value in the RDS unit, a one-sentence
+rationale tied to the profile) and `Keep`s (a parameter deliberately left at its
+default, with the reason). Engines differ in small tables (`_BY_KIND`,
+`_COLLATION`), never in forked functions. Order matters: memory for connections
+is reserved before the buffer cache takes what is left.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dbtier.params.catalog import GiB, InstanceClass, MiB
+from dbtier.params.engines import EngineFacts
+from dbtier.params.formula import evaluate
+from dbtier.params.memory import memory_budget
+from dbtier.params.profile import WorkloadProfile
+
+# Share of DBInstanceClassMemory a design aims to use at worst; the check refuses above 90 %.
+DESIGN_MARGIN = 0.85
+HEADROOM = 0.20
+# Connections RDS and admins need beyond the application (rdsadmin, monitoring;
+# PostgreSQL: superuser_reserved_connections 3 + rds_superuser_reserved 2).
+RESERVED = {"mysql": 3, "postgres": 5}
+# Redo/WAL bytes one write statement produces, page images included: an estimate.
+WAL_PER_WRITE = 4 * 1024
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A parameter a rule sets: value in the RDS unit, and why."""
+
+    name: str
+    value: str
+    rationale: str
+    formula: str | None = None
+
+
+@dataclass(frozen=True)
+class Keep:
+    """A parameter a rule leaves at its default on purpose, and why."""
+
+    name: str
+    reason: str
+
+
+Decision = Setting | Keep
+
+
+@dataclass
+class DesignContext:
+    """What a rule sees: the profile, the engine, the instance and earlier decisions."""
+
+    profile: WorkloadProfile
+    facts: EngineFacts
+    instance: InstanceClass
+    variables: dict[str, int]
+    values: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dialect(self) -> str:
+        return self.facts.dialect
+
+    @property
+    def memory(self) -> int:
+        """DBInstanceClassMemory in bytes."""
+        return self.instance.class_memory_bytes
+
+    def effective(self, name: str) -> str:
+        """The value `name` will run with: set by a rule, else the RDS/engine default."""
+        value = self.values.get(name) or self.facts.default(name, self.variables)
+        return value if value is not None else ""
+
+    def differs(self, name: str, value: str) -> bool:
+        """True when `value` is not what the instance runs with by default."""
+        default = self.facts.default(name, self.variables)
+        if default is None:
+            return True
+        try:
+            return float(default) != float(value)
+        except ValueError:
+            return default != value
+
+    @property
+    def max_connections(self) -> int:
+        return int(self.effective("max_connections"))
+
+
+Rule = Callable[[DesignContext], list[Decision]]
+
+
+def _mib(value: float) -> str:
+    return f"{value / MiB:.0f} MiB" if value < GiB else f"{value / GiB:.1f} GiB"
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def _set_if_differs(ctx: DesignContext, name: str, value: str, why: str, keep: str) -> Decision:
+    if ctx.differs(name, value):
+        return Setting(name, value, why)
+    return Keep(name, keep)
+
+
+# -- connections ------------------------------------------------------------------------
+
+
+def connection_limit(profile: WorkloadProfile) -> int:
+    """max_connections for the profile: pools × tasks in a deploy + others, +20 %, + reserved."""
+    conn = profile.connections
+    base = max(conn.application_connections, conn.peak_concurrent) + conn.other_clients
+    return math.ceil(base * (1 + HEADROOM)) + RESERVED[profile.dialect]
+
+
+def connections(ctx: DesignContext) -> list[Decision]:
+    """max_connections from the pools × tasks with headroom, not from memory."""
+    conn = ctx.profile.connections
+    app, other = conn.application_connections, conn.other_clients
+    base = max(app, conn.peak_concurrent) + other
+    reserved = RESERVED[ctx.dialect]
+    value = connection_limit(ctx.profile)
+    tasks = -(-conn.tasks * conn.deploy_max_percent // 100)
+    if conn.peak_concurrent > app:
+        ctx.notes.append(
+            f"peak_concurrent {conn.peak_concurrent} exceeds what the pools can open ({app}): "
+            "requests queue in the application's pool; raise pool_size or tasks."
+        )
+    rds = ctx.facts.rds_default("max_connections", ctx.variables)
+    return [
+        Setting(
+            "max_connections",
+            str(value),
+            f"({conn.pool_size} pool + {conn.max_overflow} overflow) × {tasks} tasks during a "
+            f"deploy ({conn.tasks} at {conn.deploy_max_percent}%) + {other} other clients = "
+            f"{base}, +{HEADROOM:.0%} headroom + {reserved} reserved = {value}; sized from the "
+            f"pools, not from memory (the RDS default would allow {rds}).",
+        )
+    ]
+
+
+# -- memory -----------------------------------------------------------------------------
+
+# Share of class memory the per-connection buffers may take, by workload kind.
+_CONNECTION_SHARE = {
+    "mysql": {"oltp": 0.15, "mixed": 0.20, "olap": 0.30},
+    "postgres": {"oltp": 0.25, "mixed": 0.30, "olap": 0.40},
+}
+# Upper bounds of MySQL's per-connection sort and join buffers, by workload kind.
+_SORT_CAP = {"oltp": 2 * MiB, "mixed": 8 * MiB, "olap": 64 * MiB}
+_JOIN_CAP = {"oltp": 1 * MiB, "mixed": 4 * MiB, "olap": 64 * MiB}
+
+
+def _per_connection_budget(ctx: DesignContext) -> float:
+    share = _CONNECTION_SHARE[ctx.dialect][ctx.profile.workload.kind]
+    return share * ctx.memory / ctx.max_connections
+
+
+def sort_and_join_memory(ctx: DesignContext) -> list[Decision]:
+    """Sort/join buffers (MySQL) or work_mem (PostgreSQL) from the largest operations."""
+    work = ctx.profile.workload
+    budget = _per_connection_budget(ctx)
+    if ctx.dialect == "postgres":
+        multiplier = float(ctx.effective("hash_mem_multiplier"))
+        target = max(4 * MiB, work.largest_sort_mib * MiB, work.largest_join_mib * MiB)
+        cap = budget / multiplier
+        value = int(max(MiB, min(target, cap))) // (64 * 1024) * 64
+        fits = "fits" if target <= cap else "is capped by the connection budget, larger spills"
+        return [
+            _set_if_differs(
+                ctx,
+                "work_mem",
+                str(int(value)),
+                f"the largest sort/hash ({work.largest_sort_mib:g} MiB sort, "
+                f"{work.largest_join_mib:g} MiB join) {fits}: {work.kind} gives connections "
+                f"{_CONNECTION_SHARE['postgres'][work.kind]:.0%} of memory, "
+                f"{_mib(budget)} each over {ctx.max_connections} connections "
+                f"(÷ hash_mem_multiplier {multiplier:g}).",
+                "the default 4 MB already covers the largest sort the profile expects.",
+            )
+        ]
+    decisions: list[Decision] = []
+    for name, largest, caps in (
+        ("sort_buffer_size", work.largest_sort_mib, _SORT_CAP),
+        ("join_buffer_size", work.largest_join_mib, _JOIN_CAP),
+    ):
+        default = int(ctx.effective(name))
+        value = int(_clamp(largest * MiB, default, min(caps[work.kind], budget / 4)))
+        value = max(default, value // (64 * 1024) * (64 * 1024))
+        decisions.append(
+            _set_if_differs(
+                ctx,
+                name,
+                str(value),
+                f"the largest {name.split('_')[0]} the profile expects is {largest:g} MiB; "
+                f"{work.kind} caps it at {_mib(caps[work.kind])} because every connection "
+                "may allocate it at once.",
+                f"the default {_mib(default)} covers {work.kind} {name.split('_')[0]}s of "
+                f"{largest:g} MiB (larger ones merge on disk, which is cheaper than "
+                "reserving the buffer for every connection).",
+            )
+        )
+    return decisions
+
+
+def temp_tables(ctx: DesignContext) -> list[Decision]:
+    """In-memory temporary tables: tmp_table_size = max_heap_table_size, TempTable pool."""
+    if ctx.dialect == "postgres":
+        return [Keep("temp_buffers", "temporary tables are not part of the profile's workload.")]
+    work = ctx.profile.workload
+    cap = 64 * MiB if work.kind == "oltp" else 256 * MiB
+    why = (
+        f"the largest GROUP BY/DISTINCT temporary table expected is "
+        f"{work.largest_temp_table_mib:g} MiB; both limits are kept equal because the smaller wins"
+    )
+    if ctx.facts.params["tmp_table_size"].memory == "per_connection":
+        # This engine keeps in-memory temporary tables per connection: they share the
+        # connection budget with the sort and join buffers.
+        used = memory_budget(ctx.facts, ctx.instance, ctx.values, ctx.variables)
+        others = used.per_connection_bytes - used.per_connection_items["tmp_table_size"]
+        budget = _per_connection_budget(ctx)
+        room = int(budget) - others
+        if room < work.largest_temp_table_mib * MiB:
+            cap = min(cap, max(MiB, room))
+            why += (
+                f"; capped at {_mib(cap)} by the per-connection budget of {_mib(budget)}, "
+                "larger ones go to disk"
+            )
+    value = int(_clamp(work.largest_temp_table_mib * MiB, MiB, cap)) // MiB * MiB
+    why += "."
+    decisions: list[Decision] = [
+        Setting("tmp_table_size", str(value), why),
+        Setting("max_heap_table_size", str(value), why),
+    ]
+    if "temptable_max_ram" in ctx.facts.params:
+        pool = int(_clamp(ctx.memory * 0.05, 64 * MiB, GiB)) // MiB * MiB
+        decisions.append(
+            Setting(
+                "temptable_max_ram",
+                str(pool),
+                f"TempTable's shared pool is capped at 5% of class memory ({_mib(pool)}); "
+                "beyond it temporary tables spill to disk instead of growing memory "
+                f"(the 1 GiB default is {GiB / ctx.memory:.0%} of this class).",
+            )
+        )
+    return decisions
+
+
+def maintenance_memory(ctx: DesignContext) -> list[Decision]:
+    """Memory for index builds and vacuum (migrations run online DDL)."""
+    if ctx.dialect == "postgres":
+        value = int(_clamp(ctx.memory / 16, 64 * MiB, 2 * GiB)) // 1024
+        return [
+            Setting(
+                "maintenance_work_mem",
+                str(value),
+                f"1/16 of class memory ({_mib(value * 1024)}) so the migration task's CREATE "
+                "INDEX and manual VACUUM sort in memory; one such session runs at a time.",
+            ),
+            Keep(
+                "autovacuum_work_mem",
+                "the RDS default (1/32 of class memory per worker) already bounds autovacuum.",
+            ),
+        ]
+    value = int(_clamp(ctx.memory / 256, MiB, 64 * MiB)) // MiB * MiB
+    return [
+        Setting(
+            "innodb_sort_buffer_size",
+            str(value),
+            f"online index builds of the migration task sort in {_mib(value)} runs "
+            "(1/256 of class memory, one build at a time) instead of the 1 MiB default.",
+        )
+    ]
+
+
+_BY_KIND_BUFFER = {"oltp": 0.75, "mixed": 0.70, "olap": 0.60}
+
+
+def _memory_left(ctx: DesignContext, cache: str) -> int:
+    """Bytes the cache may take so the worst case stays within the design margin."""
+    values = {**ctx.values, cache: "0"}
+    rest = memory_budget(ctx.facts, ctx.instance, values, ctx.variables).worst_case_bytes
+    return int(ctx.memory * DESIGN_MARGIN) - rest
+
+
+def buffer_cache(ctx: DesignContext) -> list[Decision]:
+    """The buffer pool / shared_buffers from what connections leave, and the cache hint."""
+    work = ctx.profile.workload
+    if ctx.dialect == "postgres":
+        return _shared_buffers(ctx)
+    target = _BY_KIND_BUFFER[work.kind] * ctx.memory
+    left = _memory_left(ctx, "innodb_buffer_pool_size")
+    size = max(128 * MiB, min(target, left))
+    decisions: list[Decision] = []
+    chunk = 128 * MiB
+    if "innodb_buffer_pool_instances" in ctx.facts.params:
+        # Below 4 GiB one instance avoids rounding the pool to a multiple of 1 GiB
+        # (8 instances × 128 MiB chunks); larger pools split to reduce mutex contention.
+        instances = 1 if size < 4 * GiB else int(_clamp(min(ctx.instance.vcpu, size // GiB), 1, 8))
+        chunk *= instances
+        decisions.append(
+            Setting(
+                "innodb_buffer_pool_instances",
+                str(instances),
+                f"{instances} instance(s) for a {_mib(size)} pool on {ctx.instance.vcpu} vCPUs, "
+                f"so the pool rounds to {_mib(chunk)} multiples, not the default 8 × 128 MiB.",
+            )
+        )
+    size = max(chunk, int(size) // chunk * chunk)
+    fits = "holds" if work.working_set_gib * GiB <= size else "cannot hold"
+    limited = "" if size >= target - chunk else ", cut to fit the connections' worst case"
+    decisions.insert(
+        0,
+        Setting(
+            "innodb_buffer_pool_size",
+            str(size),
+            f"{size / ctx.memory:.0%} of class memory ({work.kind}{limited}); it {fits} the "
+            f"{work.working_set_gib:g} GiB working set of {work.data_size_gib:g} GiB data.",
+        ),
+    )
+    if "innodb_dedicated_server" in ctx.facts.params:
+        decisions.append(
+            Setting(
+                "innodb_dedicated_server",
+                "0",
+                "the pool and redo are sized here from the profile; dedicated-server "
+                "autosizing would ignore the connections' memory.",
+            )
+        )
+    return decisions
+
+
+def _shared_buffers(ctx: DesignContext) -> list[Decision]:
+    work = ctx.profile.workload
+    low = 0.25 * ctx.memory
+    high = 0.40 * ctx.memory if work.kind != "olap" else low
+    target = _clamp(work.working_set_gib * GiB * 1.15, low, high)
+    left = _memory_left(ctx, "shared_buffers")
+    size = int(max(128 * MiB, min(target, left))) // (2 * MiB) * (2 * MiB)
+    reason = (
+        f"the {work.working_set_gib:g} GiB working set (+15%) stays in shared buffers"
+        if target > low
+        else "the RDS proportion, leaving the rest to the OS page cache and connections"
+    )
+    if size < target - 2 * MiB:
+        reason += ", cut to fit the connections' worst case"
+    cache_formula = "{DBInstanceClassMemory*3/32768}"
+    return [
+        Setting(
+            "shared_buffers",
+            str(size // 8192),
+            f"{_mib(size)} = {size / ctx.memory:.0%} of class memory: {reason}.",
+        ),
+        Setting(
+            "effective_cache_size",
+            str(evaluate(cache_formula, ctx.variables)),
+            "3/4 of class memory: what shared buffers and the OS page cache hold together, "
+            "so the planner prices index scans on cached data correctly.",
+            formula=cache_formula,
+        ),
+    ]
+
+
+# -- I/O and checkpoints ------------------------------------------------------------------
+
+
+def _write_bytes_per_hour(ctx: DesignContext) -> float:
+    work, targets = ctx.profile.workload, ctx.profile.targets
+    return targets.throughput_qps * work.write_ratio * WAL_PER_WRITE * 3600
+
+
+def redo_and_checkpoints(ctx: DesignContext) -> list[Decision]:
+    """Redo capacity (MySQL) or max_wal_size (PostgreSQL) from the write volume."""
+    profile = ctx.profile
+    hourly = _write_bytes_per_hour(ctx)
+    free = (profile.storage.size_gib - profile.workload.data_size_gib) * GiB
+    cap = int(max(2 * GiB, min(16 * GiB, free / 4)))
+    estimate = (
+        f"{profile.targets.throughput_qps:g} statements/s × {profile.workload.write_ratio:.0%} "
+        f"writes × ~{WAL_PER_WRITE // 1024} KiB"
+    )
+    if ctx.dialect == "postgres":
+        return _wal(ctx, hourly, cap, estimate)
+    # Never below RDS's own redo size (MariaDB: a 2 GiB log file), nor below 1 GiB.
+    rds_log = 0
+    if ctx.facts.key.startswith("mariadb"):
+        rds_log = int(ctx.facts.rds_default("innodb_log_file_size", ctx.variables) or 0)
+    floor = max(GiB, rds_log)
+    size = int(_clamp(hourly, floor, cap)) // MiB * MiB
+    why = (
+        f"holds about an hour of redo ({estimate} = {_mib(hourly)}/h), at least "
+        f"{_mib(floor)} so write bursts do not force synchronous flushing, at most a quarter "
+        f"of the free storage ({profile.storage.size_gib} GiB allocated)."
+    )
+    decisions: list[Decision] = []
+    if "innodb_redo_log_capacity" in ctx.facts.params:
+        decisions.append(Setting("innodb_redo_log_capacity", str(size), why))
+    elif ctx.facts.key.startswith("mysql"):
+        why = why.replace("holds about", "two files (innodb_log_files_in_group) hold about")
+        decisions.append(Setting("innodb_log_file_size", str(size // 2), why))
+    else:
+        decisions.append(Setting("innodb_log_file_size", str(size), why))
+    if profile.workload.write_ratio >= 0.3 or hourly >= 4 * GiB:
+        decisions.append(
+            Setting(
+                "innodb_log_buffer_size",
+                str(64 * MiB),
+                f"{profile.workload.write_ratio:.0%} writes: a 64 MiB log buffer lets large "
+                "transactions commit without writing redo to disk mid-transaction.",
+            )
+        )
+    return decisions
+
+
+def _wal(ctx: DesignContext, hourly: float, cap: int, estimate: str) -> list[Decision]:
+    timeout = 900 if ctx.profile.workload.kind != "olap" else 1800
+    # Full-page images after each checkpoint roughly double the WAL of one interval.
+    per_checkpoint = hourly * timeout / 3600 * 2
+    size_mb = int(_clamp(per_checkpoint, 2 * GiB, cap)) // MiB
+    return [
+        Setting(
+            "checkpoint_timeout",
+            str(timeout),
+            f"checkpoints every {timeout // 60} min instead of 5 write fewer full-page "
+            "images; crash recovery replays at most that much WAL.",
+        ),
+        Setting(
+            "max_wal_size",
+            str(size_mb),
+            f"two checkpoint intervals of WAL ({estimate}), at least the RDS 2 GB and at most "
+            f"a quarter of the free storage ({ctx.profile.storage.size_gib} GiB allocated), "
+            "so checkpoints are timed, not forced by WAL volume.",
+        ),
+        Setting(
+            "min_wal_size",
+            str(max(192, size_mb // 4)),
+            "a quarter of max_wal_size stays allocated, so WAL segments are recycled "
+            "rather than created during bursts.",
+        ),
+    ]
+
+
+def io_capacity(ctx: DesignContext) -> list[Decision]:
+    """Background flushing (MySQL) or prefetch depth (PostgreSQL) from the storage's IOPS."""
+    storage = ctx.profile.storage
+    iops = storage.effective_iops
+    if ctx.dialect == "postgres":
+        depth = 200 if storage.solid_state else 2
+        return [
+            Setting(
+                "effective_io_concurrency",
+                str(depth),
+                f"{storage.type} is "
+                + ("SSD-backed EBS that serves many requests in flight" if depth > 2 else "a disk")
+                + f", so bitmap heap scans prefetch {depth} pages ahead.",
+            )
+        ]
+    capacity = int(_clamp(iops // 2, 200, 20000)) // 100 * 100
+    decisions: list[Decision] = [
+        Setting(
+            "innodb_io_capacity",
+            str(capacity),
+            f"half of the {iops} IOPS {storage.type} sustains goes to background flushing, "
+            "the other half stays for the queries' reads.",
+        ),
+        Setting(
+            "innodb_io_capacity_max",
+            str(max(capacity, min(iops, 40000))),
+            f"flushing may burst to the volume's full {iops} IOPS when redo runs short.",
+        ),
+    ]
+    neighbors = "0" if storage.solid_state else "1"
+    decisions.append(
+        _set_if_differs(
+            ctx,
+            "innodb_flush_neighbors",
+            neighbors,
+            f"{storage.type} has no seek cost, so flushing neighbouring pages only adds writes.",
+            "the engine default already matches the storage type.",
+        )
+    )
+    return decisions
+
+
+def planner_costs(ctx: DesignContext) -> list[Decision]:
+    """PostgreSQL's planner costs by storage type; JIT off for short queries."""
+    if ctx.dialect != "postgres":
+        return []
+    storage, work = ctx.profile.storage, ctx.profile.workload
+    decisions: list[Decision] = [
+        _set_if_differs(
+            ctx,
+            "random_page_cost",
+            "1.1" if storage.solid_state else "4",
+            f"{storage.type} reads a random page about as fast as a sequential one, so index "
+            "scans should not be priced at 4× a sequential read.",
+            "magnetic storage: the default 4 reflects real seek cost.",
+        )
+    ]
+    if work.kind == "olap":
+        decisions.append(
+            Setting(
+                "default_statistics_target",
+                "500",
+                "analytical queries over skewed data need finer histograms for good join orders.",
+            )
+        )
+    else:
+        decisions.append(
+            Setting(
+                "jit",
+                "0",
+                f"{work.kind} queries are short: JIT compilation costs more planning time than "
+                "it saves, and shows up in the p95.",
+            )
+        )
+    return decisions
+
+
+def parallelism(ctx: DesignContext) -> list[Decision]:
+    """Parallel query workers: for analytics on enough vCPUs only."""
+    if ctx.dialect != "postgres":
+        return []
+    vcpu = ctx.instance.vcpu
+    if ctx.profile.workload.kind != "olap" or vcpu < 4:
+        return [
+            Keep(
+                "max_parallel_workers_per_gather",
+                f"{ctx.profile.workload.kind} on {vcpu} vCPUs: more parallel workers would take "
+                "CPU from concurrent requests.",
+            )
+        ]
+    return [
+        Setting(
+            "max_parallel_workers_per_gather",
+            str(min(vcpu // 2, 8)),
+            f"analytical scans use half of the {vcpu} vCPUs in parallel.",
+        ),
+        Setting(
+            "max_parallel_maintenance_workers",
+            str(min(vcpu // 2, 4)),
+            f"index builds use up to half of the {vcpu} vCPUs.",
+        ),
+    ]
+
+
+# -- durability, observability, security, locale ---------------------------------------
+
+
+def durability(ctx: DesignContext) -> list[Decision]:
+    """Strict unless the profile relaxes it; the risk of relaxing is named."""
+    strict = ctx.profile.durability == "strict"
+    if ctx.dialect == "postgres":
+        if strict:
+            return [
+                Setting(
+                    "synchronous_commit",
+                    "on",
+                    "durability is strict: a commit returns only once its WAL is on disk.",
+                )
+            ]
+        return [
+            Setting(
+                "synchronous_commit",
+                "off",
+                "durability relaxed by the profile: RISK: a crash loses up to ~600 ms "
+                "(3 × wal_writer_delay) of acknowledged commits; data stays consistent.",
+            )
+        ]
+    if strict:
+        why = "durability is strict: every commit is flushed to the redo log and the binlog."
+        return [
+            Setting("innodb_flush_log_at_trx_commit", "1", why),
+            Setting("sync_binlog", "1", why),
+        ]
+    risk = (
+        "durability relaxed by the profile: RISK: an OS crash or failover loses about the "
+        "last second of acknowledged commits"
+    )
+    return [
+        Setting("innodb_flush_log_at_trx_commit", "2", risk + "."),
+        Setting(
+            "sync_binlog",
+            "1000",
+            risk + ", and point-in-time recovery may miss up to 1000 binlog groups.",
+        ),
+    ]
+
+
+def observability(ctx: DesignContext) -> list[Decision]:
+    """Slow-query logging from the latency target, to files CloudWatch can read."""
+    p95 = ctx.profile.targets.p95_latency_ms
+    threshold_ms = max(10, int(p95 / 2))
+    why_threshold = (
+        f"a statement taking half of the {p95:g} ms p95 request budget ({threshold_ms} ms) "
+        "is worth seeing."
+    )
+    if ctx.dialect == "postgres":
+        work = ctx.profile.workload
+        return [
+            Setting("log_min_duration_statement", str(threshold_ms), why_threshold),
+            Setting(
+                "shared_preload_libraries",
+                "pg_stat_statements",
+                "pg_stat_statements aggregates every statement's time and calls; the design "
+                "pins it so a custom group cannot lose it.",
+            ),
+            Setting(
+                "log_lock_waits",
+                "1",
+                "lock waits longer than deadlock_timeout (1 s) are logged: migrations and hot "
+                "rows show up before they become timeouts.",
+            ),
+            Setting(
+                "log_temp_files",
+                str(int(max(work.largest_sort_mib, 1) * 1024)),
+                f"a temporary file larger than the profile's largest sort "
+                f"({work.largest_sort_mib:g} MiB) means a query outgrew the profile.",
+            ),
+        ]
+    qps = ctx.profile.targets.throughput_qps
+    return [
+        Setting(
+            "slow_query_log",
+            "1",
+            f"statements slower than long_query_time ({threshold_ms} ms, half the p95 "
+            "budget) are logged with their rows examined and lock time.",
+        ),
+        Setting("long_query_time", f"{threshold_ms / 1000:g}", why_threshold),
+        Setting(
+            "log_output",
+            "FILE",
+            "RDS publishes log files, not tables, to CloudWatch Logs; TABLE also adds "
+            "write load to the database itself.",
+        ),
+        Setting(
+            "general_log",
+            "0",
+            f"the general log writes every statement (~{qps:g}/s at peak): storage, CloudWatch "
+            "cost and latency; turn it on briefly only to debug.",
+        ),
+    ]
+
+
+def log_retention(ctx: DesignContext) -> list[Decision]:
+    """How long RDS keeps the database's own log files."""
+    days = ctx.profile.log_retention_days
+    if ctx.dialect != "postgres":
+        ctx.notes.append(
+            f"log retention ({days} days) for MySQL/MariaDB is the CloudWatch log group's "
+            "retention (set by the infrastructure stack); RDS itself keeps files 2 weeks."
+        )
+        return []
+    minutes = int(_clamp(days * 1440, 1440, 10080))
+    if days * 1440 > 10080:
+        ctx.notes.append(
+            f"log retention of {days} days exceeds RDS's 7-day maximum: the CloudWatch log "
+            "group keeps the rest (set by the infrastructure stack)."
+        )
+    return [
+        Setting(
+            "rds.log_retention_period",
+            str(minutes),
+            f"the profile keeps logs {days} days; RDS keeps at most 7 on the instance.",
+        )
+    ]
+
+
+def security(ctx: DesignContext) -> list[Decision]:
+    """TLS required for every connection."""
+    name = "rds.force_ssl" if ctx.dialect == "postgres" else "require_secure_transport"
+    return [
+        Setting(
+            name,
+            "1",
+            "credentials and report data cross the VPC from the Fargate tasks: "
+            "connections without TLS are refused.",
+        )
+    ]
+
+
+_COLLATION = {
+    "mysql8.0": "utf8mb4_0900_ai_ci",
+    "mysql8.4": "utf8mb4_0900_ai_ci",
+    "mariadb10.11": "utf8mb4_unicode_ci",
+}
+
+
+def locale(ctx: DesignContext) -> list[Decision]:
+    """utf8mb4 everywhere and the profile's time zone."""
+    zone = ctx.profile.time_zone
+    zone_name = "timezone" if ctx.dialect == "postgres" else "time_zone"
+    decisions: list[Decision] = [
+        _set_if_differs(
+            ctx,
+            zone_name,
+            zone,
+            f"NOW() and date boundaries (study time today/this week) follow {zone}.",
+            "the profile's time zone is UTC, the RDS default.",
+        )
+    ]
+    if ctx.dialect == "postgres":
+        return decisions
+    collation = _COLLATION[ctx.facts.key]
+    return [
+        Setting(
+            "character_set_server",
+            "utf8mb4",
+            "full Unicode (Japanese text, emoji) in every new table by default.",
+        ),
+        Setting("collation_server", collation, f"the {ctx.facts.key} utf8mb4 collation."),
+        *decisions,
+    ]
+
+
+def autovacuum(ctx: DesignContext) -> list[Decision]:
+    """Autovacuum on, and more eager for write-heavy or large data."""
+    if ctx.dialect != "postgres":
+        return []
+    work = ctx.profile.workload
+    decisions: list[Decision] = [
+        Setting(
+            "autovacuum",
+            "1",
+            "dead rows from updates must be reclaimed and statistics kept fresh; "
+            "pinned on so no one turns it off.",
+        )
+    ]
+    if work.write_ratio >= 0.2 or work.data_size_gib >= 10:
+        cause = (
+            f"{work.write_ratio:.0%} writes"
+            if work.write_ratio >= 0.2
+            else f"{work.data_size_gib:g} GiB of data"
+        )
+        decisions += [
+            Setting(
+                "autovacuum_vacuum_scale_factor",
+                "0.05",
+                f"{cause}: vacuum after 5% of a table changes, before bloat slows scans.",
+            ),
+            Setting(
+                "autovacuum_analyze_scale_factor",
+                "0.02",
+                f"{cause}: statistics refresh after 2% changes, so plans follow the data.",
+            ),
+        ]
+    if work.write_ratio >= 0.3:
+        decisions.append(
+            Setting(
+                "autovacuum_vacuum_cost_limit",
+                "1000",
+                f"{work.write_ratio:.0%} writes: vacuum may do 5× the default I/O per round to "
+                f"keep up; the {ctx.profile.storage.effective_iops} IOPS volume has room.",
+            )
+        )
+    return decisions
+
+
+RULES: tuple[Rule, ...] = (
+    connections,
+    sort_and_join_memory,
+    temp_tables,
+    maintenance_memory,
+    buffer_cache,
+    redo_and_checkpoints,
+    io_capacity,
+    planner_costs,
+    parallelism,
+    durability,
+    observability,
+    log_retention,
+    security,
+    locale,
+    autovacuum,
+)
+
+# Parameters left at their default, with the reason, unless a rule sets them.
+LEFT_AT_DEFAULT = {
+    "mysql": {
+        "table_open_cache": "the default holds thousands of open tables, far above the schema.",
+        "read_buffer_size": "used by full scans only; raising it costs every connection.",
+        "read_rnd_buffer_size": "used after sorts only; raising it costs every connection.",
+        "thread_stack": "the engine default is what RDS tests with.",
+        "innodb_read_io_threads": "4 reader threads keep EBS busy on these vCPU counts.",
+        "innodb_write_io_threads": "4 writer threads keep EBS busy on these vCPU counts.",
+        "wait_timeout": "the application pool recycles connections itself.",
+        "log_queries_not_using_indexes": "noisy on small tables; the slow log catches cost.",
+        "performance_schema": "the RDS default keeps Performance Insights working.",
+    },
+    "postgres": {
+        "wal_buffers": "auto-sized to 3% of shared_buffers, at most 16 MB.",
+        "huge_pages": "RDS turns huge pages on for classes above medium.",
+        "max_worker_processes": "the RDS default, GREATEST(2 × vCPU, 8), suffices.",
+        "autovacuum_max_workers": "the RDS default (3 up to 64 GiB) keeps up with the tables.",
+        "checkpoint_completion_target": "already 0.9: checkpoints spread over the interval.",
+        "hash_mem_multiplier": "the default 2 lets hashes use twice work_mem, counted above.",
+        "wal_compression": "trades CPU for WAL volume; CPU is scarcer on these classes.",
+        "pg_stat_statements.track": "top-level statements are what the application sends.",
+    },
+}
+
+
+__all__ = [
+    "LEFT_AT_DEFAULT",
+    "RULES",
+    "Decision",
+    "DesignContext",
+    "Keep",
+    "Rule",
+    "Setting",
+    "connection_limit",
+]

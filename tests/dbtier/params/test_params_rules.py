@@ -1,0 +1,285 @@
+"""Each design rule, on the reference profile and variations of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dbtier.params import ParameterDesign, design, rds_default_values
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+def value(result: ParameterDesign, name: str) -> str:
+    return result.parameter(name).value
+
+
+def test_every_parameter_carries_unit_apply_rule_and_rationale(make_profile: Any) -> None:
+    for engine in ("mysql8.0", "postgres16"):
+        result = design(make_profile(engine=engine))
+        for p in result.parameters:
+            assert p.rule and p.rationale.endswith(".")
+            assert p.apply_method in ("pending-reboot", "immediate")
+
+
+def test_static_parameters_wait_for_reboot(make_profile: Any) -> None:
+    mysql = design(make_profile())
+    assert mysql.parameter("innodb_buffer_pool_size").apply_method == "pending-reboot"
+    assert mysql.parameter("max_connections").apply_method == "immediate"
+    pg = design(make_profile(engine="postgres16"))
+    assert pg.parameter("shared_buffers").apply_method == "pending-reboot"
+    assert pg.parameter("max_connections").apply_method == "pending-reboot"
+    assert pg.parameter("work_mem").apply_method == "immediate"
+
+
+# -- connections
+
+
+def test_max_connections_comes_from_pools_not_memory(make_profile: Any) -> None:
+    result = design(make_profile())
+    # (5 + 10) × 2 tasks × 200 % + 5 others = 65; × 1.2 = 78; + 3 reserved
+    assert result.max_connections == 81
+    assert "(5 pool + 10 overflow) × 4 tasks" in result.parameter("max_connections").rationale
+    rds = int(rds_default_values("mysql8.0", "db.t4g.medium")["max_connections"])
+    assert result.max_connections < rds
+    bigger = design(make_profile(instance_class="db.r7g.2xlarge"))
+    assert bigger.max_connections == result.max_connections
+
+
+def test_more_tasks_mean_more_connections(make_profile: Any) -> None:
+    assert design(make_profile(connections__tasks=4)).max_connections == 153
+
+
+def test_peak_beyond_the_pools_is_noted(make_profile: Any) -> None:
+    result = design(make_profile(connections__peak_concurrent=100))
+    assert any("peak_concurrent 100" in note for note in result.notes)
+    assert result.max_connections == 3 + -(-(100 + 5) * 12 // 10)
+
+
+# -- memory
+
+
+def test_buffer_pool_fits_with_the_connections(make_profile: Any) -> None:
+    result = design(make_profile())
+    pool = int(value(result, "innodb_buffer_pool_size"))
+    assert pool % (128 * MiB) == 0
+    assert 0.55 * result.memory.class_memory_bytes < pool <= 0.75 * result.memory.class_memory_bytes
+    assert result.memory.fraction <= 0.85
+
+
+def test_more_connections_shrink_the_buffer_pool(make_profile: Any) -> None:
+    few = design(make_profile())
+    many = design(make_profile(connections__tasks=6, connections__pool_size=10))
+    assert int(value(many, "innodb_buffer_pool_size")) < int(value(few, "innodb_buffer_pool_size"))
+    assert "cut to fit" in many.parameter("innodb_buffer_pool_size").rationale
+
+
+def test_shared_buffers_hold_a_working_set_that_fits(make_profile: Any) -> None:
+    small = design(make_profile(engine="postgres16"))
+    pages = int(value(small, "shared_buffers"))
+    assert abs(pages * 8192 / small.memory.class_memory_bytes - 0.25) < 0.01
+    hot = design(
+        make_profile(engine="postgres16", workload__data_size_gib=3, workload__working_set_gib=1.2)
+    )
+    hot_bytes = int(value(hot, "shared_buffers")) * 8192
+    assert hot_bytes >= 1.2 * GiB
+    assert "working set" in hot.parameter("shared_buffers").rationale
+    assert value(hot, "effective_cache_size") == str(hot.memory.class_memory_bytes * 3 // 32768)
+    assert hot.parameter("effective_cache_size").formula == "{DBInstanceClassMemory*3/32768}"
+
+
+def test_work_mem_follows_the_largest_sort_within_the_budget(make_profile: Any) -> None:
+    olap = design(
+        make_profile(
+            engine="postgres16",
+            instance_class="db.r7g.2xlarge",
+            workload__kind="olap",
+            workload__largest_sort_mib=64,
+        )
+    )
+    assert value(olap, "work_mem") == str(64 * 1024)
+    tight = design(make_profile(engine="postgres16", workload__largest_sort_mib=512))
+    assert int(value(tight, "work_mem")) < 512 * 1024
+    assert "capped by the connection budget" in tight.parameter("work_mem").rationale
+
+
+def test_oltp_sort_buffer_is_capped(make_profile: Any) -> None:
+    result = design(make_profile(workload__largest_sort_mib=64))
+    assert int(value(result, "sort_buffer_size")) <= 2 * MiB
+    default_join = design(make_profile(workload__largest_join_mib=0.1))
+    assert "join_buffer_size" not in default_join.values
+    assert any(k.name == "join_buffer_size" for k in default_join.left_at_default)
+
+
+def test_temp_tables_kept_equal_and_mariadb_counts_them_per_connection(
+    make_profile: Any,
+) -> None:
+    mysql = design(make_profile(workload__largest_temp_table_mib=32))
+    assert value(mysql, "tmp_table_size") == value(mysql, "max_heap_table_size") == str(32 * MiB)
+    assert int(value(mysql, "temptable_max_ram")) <= GiB
+    maria = design(make_profile(engine="mariadb10.11", workload__largest_temp_table_mib=64))
+    assert int(value(maria, "tmp_table_size")) < 64 * MiB
+    assert "per-connection budget" in maria.parameter("tmp_table_size").rationale
+    assert "tmp_table_size" in maria.memory.per_connection_items
+    assert "temptable_max_ram" not in maria.values
+
+
+def test_maintenance_memory(make_profile: Any) -> None:
+    pg = design(make_profile(engine="postgres16"))
+    assert int(value(pg, "maintenance_work_mem")) * 1024 >= 64 * MiB
+    mysql = design(make_profile())
+    assert MiB <= int(value(mysql, "innodb_sort_buffer_size")) <= 64 * MiB
+
+
+# -- I/O and checkpoints
+
+
+def test_redo_capacity_on_mysql84_and_log_file_size_elsewhere(make_profile: Any) -> None:
+    modern = design(make_profile(engine="mysql8.4"))
+    assert int(value(modern, "innodb_redo_log_capacity")) >= GiB
+    # RDS for MySQL 8.0 does not expose innodb_redo_log_capacity: two log files hold it
+    mysql80 = design(make_profile())
+    assert "innodb_redo_log_capacity" not in mysql80.values
+    assert int(value(mysql80, "innodb_log_file_size")) == GiB // 2
+    assert "two files" in mysql80.parameter("innodb_log_file_size").rationale
+    maria = design(make_profile(engine="mariadb10.11"))
+    assert int(value(maria, "innodb_log_file_size")) >= 2 * GiB  # never below RDS's 2 GiB
+
+
+def test_redo_grows_with_write_volume_within_storage(make_profile: Any) -> None:
+    busy = design(
+        make_profile(
+            engine="mysql8.4",
+            storage__size_gib=400,
+            targets__throughput_qps=5000,
+            workload__read_ratio=0.5,
+        )
+    )
+    size = int(value(busy, "innodb_redo_log_capacity"))
+    assert 4 * GiB < size <= 16 * GiB
+    assert value(busy, "innodb_log_buffer_size") == str(64 * MiB)
+
+
+def test_wal_and_checkpoints(make_profile: Any) -> None:
+    pg = design(make_profile(engine="postgres16"))
+    assert value(pg, "checkpoint_timeout") == "900"
+    assert int(value(pg, "max_wal_size")) >= 2048
+    assert int(value(pg, "min_wal_size")) <= int(value(pg, "max_wal_size"))
+
+
+def test_io_capacity_from_iops(make_profile: Any) -> None:
+    gp3 = design(make_profile())
+    assert value(gp3, "innodb_io_capacity") == "1500"
+    assert value(gp3, "innodb_io_capacity_max") == "3000"
+    io2 = design(make_profile(storage__type="io2", storage__iops=20000, storage__size_gib=200))
+    assert value(io2, "innodb_io_capacity") == "10000"
+    maria_disk = design(make_profile(engine="mariadb10.11", storage__type="magnetic"))
+    assert "innodb_flush_neighbors" not in maria_disk.values  # 1 is right for disks
+    maria_ssd = design(make_profile(engine="mariadb10.11"))
+    assert value(maria_ssd, "innodb_flush_neighbors") == "0"
+
+
+def test_planner_costs_by_storage_type(make_profile: Any) -> None:
+    ssd = design(make_profile(engine="postgres16"))
+    assert value(ssd, "random_page_cost") == "1.1"
+    assert value(ssd, "effective_io_concurrency") == "200"
+    assert value(ssd, "jit") == "0"
+    disk = design(make_profile(engine="postgres16", storage__type="magnetic"))
+    assert "random_page_cost" not in disk.values
+    assert value(disk, "effective_io_concurrency") == "2"
+
+
+def test_parallel_workers_for_analytics_only(make_profile: Any) -> None:
+    olap = design(
+        make_profile(engine="postgres17", instance_class="db.r7g.2xlarge", workload__kind="olap")
+    )
+    assert value(olap, "max_parallel_workers_per_gather") == "4"
+    assert value(olap, "default_statistics_target") == "500"
+    oltp = design(make_profile(engine="postgres17"))
+    assert "max_parallel_workers_per_gather" not in oltp.values
+
+
+# -- durability, observability, security, locale, autovacuum
+
+
+def test_durability_strict_by_default_and_relaxed_names_the_risk(make_profile: Any) -> None:
+    strict = design(make_profile())
+    assert value(strict, "innodb_flush_log_at_trx_commit") == "1"
+    assert value(strict, "sync_binlog") == "1"
+    relaxed = design(make_profile(durability="relaxed"))
+    assert value(relaxed, "innodb_flush_log_at_trx_commit") == "2"
+    assert "RISK" in relaxed.parameter("innodb_flush_log_at_trx_commit").rationale
+    pg = design(make_profile(engine="postgres16", durability="relaxed"))
+    assert value(pg, "synchronous_commit") == "off"
+    assert "RISK" in pg.parameter("synchronous_commit").rationale
+    assert value(design(make_profile(engine="postgres16")), "synchronous_commit") == "on"
+
+
+def test_slow_query_logging_from_the_latency_target(make_profile: Any) -> None:
+    mysql = design(make_profile(targets__p95_latency_ms=500))
+    assert value(mysql, "long_query_time") == "0.25"
+    assert value(mysql, "slow_query_log") == "1"
+    assert value(mysql, "log_output") == "FILE"
+    assert value(mysql, "general_log") == "0"
+    assert "every statement" in mysql.parameter("general_log").rationale
+    pg = design(make_profile(engine="postgres16", targets__p95_latency_ms=500))
+    assert value(pg, "log_min_duration_statement") == "250"
+    assert value(pg, "shared_preload_libraries") == "pg_stat_statements"
+
+
+def test_log_retention(make_profile: Any) -> None:
+    pg = design(make_profile(engine="postgres16", log_retention_days=3))
+    assert value(pg, "rds.log_retention_period") == "4320"
+    long = design(make_profile(engine="postgres16", log_retention_days=30))
+    assert value(long, "rds.log_retention_period") == "10080"
+    assert any("7-day maximum" in note for note in long.notes)
+    mysql = design(make_profile())
+    assert any("CloudWatch log group" in note for note in mysql.notes)
+
+
+@pytest.mark.parametrize(
+    ("engine", "name"),
+    [
+        ("mysql8.0", "require_secure_transport"),
+        ("mariadb10.11", "require_secure_transport"),
+        ("postgres15", "rds.force_ssl"),
+    ],
+)
+def test_tls_is_required(make_profile: Any, engine: str, name: str) -> None:
+    assert value(design(make_profile(engine=engine)), name) == "1"
+
+
+def test_utf8mb4_and_time_zone(make_profile: Any) -> None:
+    mysql = design(make_profile())
+    assert value(mysql, "character_set_server") == "utf8mb4"
+    assert value(mysql, "collation_server") == "utf8mb4_0900_ai_ci"
+    assert value(mysql, "time_zone") == "Asia/Tokyo"
+    maria = design(make_profile(engine="mariadb10.11"))
+    assert value(maria, "collation_server") == "utf8mb4_unicode_ci"
+    pg = design(make_profile(engine="postgres16"))
+    assert value(pg, "timezone") == "Asia/Tokyo"
+    utc = design(make_profile(time_zone="UTC"))
+    assert "time_zone" not in utc.values
+
+
+def test_autovacuum_on_and_eager_for_writes(make_profile: Any) -> None:
+    calm = design(make_profile(engine="postgres16"))
+    assert value(calm, "autovacuum") == "1"
+    assert "autovacuum_vacuum_scale_factor" not in calm.values
+    busy = design(make_profile(engine="postgres16", workload__read_ratio=0.6))
+    assert value(busy, "autovacuum_vacuum_scale_factor") == "0.05"
+    assert value(busy, "autovacuum_vacuum_cost_limit") == "1000"
+
+
+def test_mysql84_turns_dedicated_server_off(make_profile: Any) -> None:
+    result = design(make_profile(engine="mysql8.4", engine_version=None))
+    assert value(result, "innodb_dedicated_server") == "0"
+
+
+def test_left_at_default_lists_reasons(make_profile: Any) -> None:
+    result = design(make_profile(engine="postgres16"))
+    kept = {k.name: k for k in result.left_at_default}
+    assert "wal_buffers" in kept and kept["wal_buffers"].reason
+    assert not set(kept) & set(result.values)
