@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -112,3 +113,13 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[URL]:
         yield url
     finally:
         drop_database(url)
+
+
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> Iterator[None]:
+    """Each test leaves structlog's configuration as it found it."""
+    saved = structlog.get_config()
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)

@@ -13,6 +13,12 @@ from typing import Any
 import structlog
 
 
+def _current_stdout_logger(*_args: Any) -> structlog.PrintLogger:
+    # The stdout of the moment, not of configuration time: under test runners
+    # and redirections the earlier stream may be closed by now.
+    return structlog.PrintLogger(sys.stdout)
+
+
 def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     """Configure structlog and stdlib logging once for the process."""
     as_json = not sys.stdout.isatty() if json is None else json
@@ -32,7 +38,7 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        logger_factory=_current_stdout_logger,
         cache_logger_on_first_use=False,
     )
 
