@@ -1,0 +1,34 @@
+"""/healthz (the process is alive) and /readyz (the database answers, schema at head)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from nippo.schemas import Readiness
+from nippo.service.health import readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive (touches nothing else)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+async def readyz(request: Request) -> JSONResponse:
+    """The database is reachable and its schema is at the Alembic head; 503 otherwise."""
+    state = await run_in_threadpool(readiness, request.app.state.engine, request.app.state.heads)
+    body = Readiness(
+        status="ok" if state.ready else "unavailable",
+        database=state.database,
+        revision=state.revision,
+        head=state.head,
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if state.ready else 503)
+
+
+__all__ = ["router"]

@@ -1,0 +1,63 @@
+"""The FastAPI application: `create_app()` is the public factory `dbtier up` serves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from dbtier import __version__
+from dbtier.config import Settings, load_settings
+from dbtier.db import make_engine
+from nippo.api import API_PREFIX, api_router, health
+from nippo.api.body_limit import BodySizeLimit
+from nippo.api.errors import install_error_handlers
+from nippo.service.health import shipped_heads
+from nippo.service.limits import MAX_BODY_BYTES
+
+DESCRIPTION = """\
+Daily learning reports, the seed's own domain. Learners keep one report a day
+(tasks with durations, what they learned and felt, next steps); the database
+keeps study time for the day, the week (from Monday) and all time; mentors
+read their learners' reports and leave feedback. Reports import and export in
+the seed's Markdown. Authenticate with `Authorization: Bearer <token>` from
+`dbtier users create`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The nippo app on `engine`, or on an engine built from `settings` (pool sizes included)."""
+    owns_engine = engine is None
+    if engine is None:
+        engine = make_engine(settings or load_settings())
+    bound: Engine = engine
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            bound.dispose()
+
+    app = FastAPI(
+        title="nippo",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.engine = bound
+    app.state.sessions = sessionmaker(bound, expire_on_commit=False)
+    app.state.heads = shipped_heads()
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    return app
+
+
+__all__ = ["create_app"]

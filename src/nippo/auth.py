@@ -1,0 +1,91 @@
+"""Bearer tokens and who may see what.
+
+A token is 32 random bytes (256 bits) from `secrets`; the database keeps only
+its SHA-256. A salted slow hash (bcrypt, argon2) defends guessable passwords;
+a 256-bit random token cannot be guessed, and an unsalted digest lets the
+lookup be one indexed equality (`users.token_hash`) instead of a scan.
+
+Visibility is a SQL expression (`caller_sees_learner`), so reads check and
+fetch in the same statement: a learner sees their own reports, a mentor the
+reports of their learners, nobody else anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from dbtier.errors import NotFound, Unauthenticated
+from nippo.models import Mentorship, User
+
+TOKEN_PREFIX = "nippo_"  # noqa: S105 (a marker that makes leaked tokens greppable)
+
+
+def new_token() -> str:
+    """A fresh bearer token; shown once, never stored."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest stored in `users.token_hash`."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as far as the request tells: the hash of their token."""
+
+    token_hash: str
+
+    @classmethod
+    def from_token(cls, token: str) -> Caller:
+        """A caller from the raw bearer token."""
+        return cls(hash_token(token))
+
+
+def authenticate(session: Session, caller: Caller) -> User:
+    """The user holding the caller's token (one indexed lookup)."""
+    user = session.scalars(select(User).where(User.token_hash == caller.token_hash)).one_or_none()
+    if user is None:
+        raise Unauthenticated("the bearer token matches no user; ask for a new one")
+    return user
+
+
+def caller_sees_learner(
+    caller: Caller, learner_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
+    """True when the caller is that learner or one of their mentors."""
+    viewer = aliased(User, name="viewer")
+    mentors = exists().where(Mentorship.mentor_id == viewer.id, Mentorship.learner_id == learner_id)
+    return exists().where(
+        and_(viewer.token_hash == caller.token_hash, or_(viewer.id == learner_id, mentors))
+    )
+
+
+def is_known(session: Session, caller: Caller) -> bool:
+    """Whether any user holds the caller's token (tells 401 from 404 after a miss)."""
+    return session.scalar(select(exists().where(User.token_hash == caller.token_hash))) is True
+
+
+def not_visible(session: Session, caller: Caller, what: str) -> Exception:
+    """The error for a scoped read that found nothing: 401 for an unknown token, else 404."""
+    # Only asked on a miss, so a hit costs no extra statement.
+    if not is_known(session, caller):
+        return Unauthenticated("the bearer token matches no user; ask for a new one")
+    return NotFound(f"{what} not found")
+
+
+__all__ = [
+    "TOKEN_PREFIX",
+    "Caller",
+    "authenticate",
+    "caller_sees_learner",
+    "hash_token",
+    "is_known",
+    "new_token",
+    "not_visible",
+]

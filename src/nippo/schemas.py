@@ -1,0 +1,320 @@
+"""The JSON shapes of the HTTP API: request bodies refuse unknown fields, responses are typed.
+
+Limits match `nippo.service.limits`, so a body the API accepts is one the
+service stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nippo.document import Note, ReportDocument, Section, Task
+from nippo.models import Report
+from nippo.service import FeedbackItem, ImportResult, Profile, ReportSummary, StudyTime
+from nippo.service.feedback import MAX_FEEDBACK_CHARS
+from nippo.service.limits import MAX_SECTIONS, MAX_TASKS, MAX_TEXT, MINUTES_PER_DAY
+from nippo.service.storage import notes_from_json
+
+ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoteBody(_In):
+    """A bullet and the bullets nested under it."""
+
+    text: str = Field(max_length=10_000)
+    children: list[NoteBody] = Field(default_factory=list, max_length=200)
+
+
+class TaskBody(_In):
+    """A task worked on."""
+
+    title: ShortText
+    minutes: int = Field(ge=0, le=MINUTES_PER_DAY, description="Duration in whole minutes.")
+    notes: list[NoteBody] = Field(default_factory=list, max_length=200)
+
+
+class SectionBody(_In):
+    """A section: learned, felt, next steps, or any other heading."""
+
+    kind: Literal["learned", "felt", "next", "other"]
+    heading: ShortText
+    notes: list[NoteBody] = Field(default_factory=list, max_length=200)
+    body: str = Field(default="", description="Markdown kept verbatim (not a bullet list).")
+
+
+class ReportBody(_In):
+    """A report to create, or to replace an existing one with."""
+
+    date: dt.date
+    title: ShortText
+    language: Literal["ja", "en"] = "ja"
+    tasks: list[TaskBody] = Field(default_factory=list, max_length=MAX_TASKS)
+    tasks_extra: str = ""
+    sections: list[SectionBody] = Field(default_factory=list, max_length=MAX_SECTIONS)
+
+    def document(self) -> ReportDocument:
+        """The report as a document (it declares no study time; the database computes it)."""
+        return ReportDocument(
+            title=self.title,
+            tasks=[Task(t.title, t.minutes, _notes(t.notes)) for t in self.tasks],
+            tasks_extra=self.tasks_extra,
+            sections=[Section(s.kind, s.heading, _notes(s.notes), s.body) for s in self.sections],
+            language=self.language,
+        )
+
+
+def _notes(notes: list[NoteBody]) -> list[Note]:
+    return [Note(n.text, _notes(n.children)) for n in notes]
+
+
+class FeedbackBody(_In):
+    """Feedback a mentor leaves on a report."""
+
+    body: str = Field(min_length=1, max_length=MAX_FEEDBACK_CHARS)
+
+
+class NoteOut(BaseModel):
+    """A bullet and its children."""
+
+    text: str
+    children: list[NoteOut]
+
+
+class TaskOut(BaseModel):
+    """A stored task."""
+
+    title: str
+    minutes: int
+    notes: list[NoteOut]
+
+
+class SectionOut(BaseModel):
+    """A stored section."""
+
+    kind: str
+    heading: str
+    notes: list[NoteOut]
+    body: str
+
+
+class DeclaredOut(BaseModel):
+    """The study time the imported document declared (null where it declared none)."""
+
+    today_minutes: int | None
+    week_minutes: int | None
+    total_minutes: int | None
+
+
+class ReportOut(BaseModel):
+    """A stored report."""
+
+    id: int
+    learner_id: int
+    date: dt.date
+    title: str
+    language: str
+    tasks: list[TaskOut]
+    tasks_extra: str
+    sections: list[SectionOut]
+    declared_study_time: DeclaredOut
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        """From the stored row."""
+        return cls(
+            id=report.id,
+            learner_id=report.learner_id,
+            date=report.report_date,
+            title=report.title,
+            language=report.language,
+            tasks=[
+                TaskOut(title=t.title, minutes=t.minutes, notes=_notes_out(t.notes))
+                for t in report.tasks
+            ],
+            tasks_extra=report.tasks_extra,
+            sections=[
+                SectionOut(kind=s.kind, heading=s.heading, notes=_notes_out(s.notes), body=s.body)
+                for s in report.sections
+            ],
+            declared_study_time=DeclaredOut(
+                today_minutes=report.declared_today_minutes,
+                week_minutes=report.declared_week_minutes,
+                total_minutes=report.declared_total_minutes,
+            ),
+            created_at=report.created_at,
+            updated_at=report.updated_at,
+        )
+
+
+def _notes_out(data: list[object]) -> list[NoteOut]:
+    def convert(note: Note) -> NoteOut:
+        return NoteOut(text=note.text, children=[convert(c) for c in note.children])
+
+    return [convert(note) for note in notes_from_json(list(data))]
+
+
+class StudyTimeOut(BaseModel):
+    """A learner's study time on a date, in minutes (weeks start on Monday)."""
+
+    learner_id: int
+    date: dt.date
+    week_start: dt.date
+    today_minutes: int
+    week_minutes: int
+    total_minutes: int
+
+    @classmethod
+    def of(cls, value: StudyTime) -> StudyTimeOut:
+        """From the service's value."""
+        return cls(
+            learner_id=value.learner_id,
+            date=value.on,
+            week_start=value.week_start,
+            today_minutes=value.today_minutes,
+            week_minutes=value.week_minutes,
+            total_minutes=value.total_minutes,
+        )
+
+
+class OpeningBalanceOut(BaseModel):
+    """Minutes added to week and total from a date on, kept from a declared study time."""
+
+    id: int
+    effective_date: dt.date
+    week_minutes: int
+    total_minutes: int
+    reason: str
+
+
+class ImportedReportOut(ReportOut):
+    """An imported report with its study time and any opening balance the import recorded."""
+
+    study_time: StudyTimeOut
+    opening_balance: OpeningBalanceOut | None
+
+    @classmethod
+    def of_import(cls, result: ImportResult) -> ImportedReportOut:
+        """From the service's result."""
+        balance = result.opening_balance
+        return cls(
+            **ReportOut.of(result.report).model_dump(),
+            study_time=StudyTimeOut.of(result.study_time),
+            opening_balance=None
+            if balance is None
+            else OpeningBalanceOut(
+                id=balance.id,
+                effective_date=balance.effective_date,
+                week_minutes=balance.week_minutes,
+                total_minutes=balance.total_minutes,
+                reason=balance.reason,
+            ),
+        )
+
+
+class ReportSummaryOut(BaseModel):
+    """A report in a listing."""
+
+    id: int
+    date: dt.date
+    title: str
+    task_minutes: int
+
+    @classmethod
+    def of(cls, value: ReportSummary) -> ReportSummaryOut:
+        """From the service's value."""
+        return cls(
+            id=value.id, date=value.report_date, title=value.title, task_minutes=value.task_minutes
+        )
+
+
+class FeedbackOut(BaseModel):
+    """A mentor's feedback on a report."""
+
+    id: int
+    report_id: int
+    mentor_id: int
+    mentor_name: str
+    body: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, item: FeedbackItem) -> FeedbackOut:
+        """From the service's value."""
+        return cls(
+            id=item.id,
+            report_id=item.report_id,
+            mentor_id=item.mentor_id,
+            mentor_name=item.mentor_name,
+            body=item.body,
+            created_at=item.created_at,
+        )
+
+
+class LearnerRef(BaseModel):
+    """A learner a mentor is assigned to."""
+
+    id: int
+    name: str
+
+
+class ProfileOut(BaseModel):
+    """The calling user."""
+
+    id: int
+    name: str
+    role: str
+    timezone: str
+    learners: list[LearnerRef]
+
+    @classmethod
+    def of(cls, value: Profile) -> ProfileOut:
+        """From the service's value."""
+        return cls(
+            id=value.id,
+            name=value.name,
+            role=value.role,
+            timezone=value.timezone,
+            learners=[LearnerRef(id=i, name=n) for i, n in value.learners],
+        )
+
+
+class Problem(BaseModel):
+    """An error: what was wrong, where, and what to do."""
+
+    detail: str
+
+
+class Readiness(BaseModel):
+    """Whether the service can take traffic."""
+
+    status: Literal["ok", "unavailable"]
+    database: str
+    revision: str | None = None
+    head: str | None = None
+
+
+__all__ = [
+    "FeedbackBody",
+    "FeedbackOut",
+    "ImportedReportOut",
+    "NoteBody",
+    "OpeningBalanceOut",
+    "Problem",
+    "ProfileOut",
+    "Readiness",
+    "ReportBody",
+    "ReportOut",
+    "ReportSummaryOut",
+    "SectionBody",
+    "StudyTimeOut",
+    "TaskBody",
+]

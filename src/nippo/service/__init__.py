@@ -1,0 +1,43 @@
+"""nippo's service layer: every use case as a function of a session, a caller and plain values.
+
+The HTTP layer (`nippo.api`) and the CLI (`dbtier users`) only translate their
+input and call these; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from nippo.service.feedback import FeedbackItem, add_feedback, list_feedback
+from nippo.service.markdown_io import ImportResult, export_report, import_report
+from nippo.service.reports import (
+    ReportSummary,
+    create_report,
+    delete_report,
+    get_report,
+    list_reports,
+    update_report,
+    visible_learner,
+)
+from nippo.service.users import NewUser, Profile, create_user, profile
+from nippo.study_time import StudyTime, study_time
+
+__all__ = [
+    "FeedbackItem",
+    "ImportResult",
+    "NewUser",
+    "Profile",
+    "ReportSummary",
+    "StudyTime",
+    "add_feedback",
+    "create_report",
+    "create_user",
+    "delete_report",
+    "export_report",
+    "get_report",
+    "import_report",
+    "list_feedback",
+    "list_reports",
+    "profile",
+    "study_time",
+    "update_report",
+    "visible_learner",
+]
