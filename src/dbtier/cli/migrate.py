@@ -1,7 +1,211 @@
-"""`dbtier migrate`: see the module it drives."""
+"""`dbtier migrate`: run the migration job, and look at where the database stands.
+
+`dbtier migrate run` is the Fargate task's command (and the local launcher's
+subprocess). Exit codes:
+
+    0  succeeded, up to date (noop) or skipped (another runner holds the lock)
+    1  a migration failed (the message names the revision and how to recover)
+    2  usage or configuration error
+    3  the database did not answer after the connection retries
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from dbtier.cli._common import DatabaseUrlOption, DataDirOption, command, settings_from
+from dbtier.errors import MigrationFailed, UsageError
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 succeeded, up to date or skipped (another runner holds the lock); "
+    "1 a migration failed; 2 usage or configuration error; "
+    "3 database unreachable after retries."
+)
+
+app = typer.Typer(no_args_is_help=True, help=f"Run, plan and inspect migrations. {EXIT_CODES_HELP}")
+
+AlembicConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--alembic-config",
+        help="alembic.ini of the project to run [default: the nippo service's migrations].",
+        show_default=False,
+    ),
+]
+LockWaitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--lock-wait",
+        min=0,
+        help="Seconds to wait for the migration lock before exiting 0 as skipped "
+        "[default: DBTIER_LOCK_WAIT or 30].",
+        show_default=False,
+    ),
+]
+ConnectRetriesOption = Annotated[
+    int,
+    typer.Option("--connect-retries", min=0, max=100, help="Connection retries, with backoff."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _parse_scheduled(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--scheduled-time {text!r} is not an ISO 8601 date-time; "
+            "write e.g. 2026-11-29T03:00:00Z"
+        ) from None
+    # EventBridge Scheduler's <aws.scheduler.scheduled-time> is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@app.command("run", help=f"Upgrade to head under the migration lock. {EXIT_CODES_HELP}")
+@command
+def run(
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    lock_wait: LockWaitOption = None,
+    trigger_id: Annotated[
+        str | None,
+        typer.Option("--trigger-id", help="Who started this run (the scheduler's execution id)."),
+    ] = None,
+    scheduled_time: Annotated[
+        str | None,
+        typer.Option("--scheduled-time", help="The schedule's fire time, ISO 8601 (UTC if naive)."),
+    ] = None,
+    connect_retries: ConnectRetriesOption = 5,
+) -> None:
+    from dbtier.migrate import run_job
+
+    when = _parse_scheduled(scheduled_time)
+    settings = settings_from(database_url, data_dir, lock_wait=lock_wait)
+    result = run_job(
+        settings,
+        config=alembic_config,
+        trigger_id=trigger_id,
+        scheduled_time=when,
+        connect_retries=connect_retries,
+    )
+    if result.status == "failed":
+        raise MigrationFailed(result.error or "a migration failed")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("status")
+@command
+def status(
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    runs: Annotated[int, typer.Option("--runs", min=0, max=1000, help="Last runs shown.")] = 5,
+    json_output: JsonOption = False,
+) -> None:
+    """Current revision, head, pending revisions and the last runs."""
+    from dbtier.migrate import migration_status
+
+    state = migration_status(settings_from(database_url, data_dir), alembic_config, runs=runs)
+    if json_output:
+        typer.echo(json.dumps(state.to_json(), indent=2))
+        return
+    typer.echo(f"current: {', '.join(state.current) or 'base (nothing applied)'}")
+    typer.echo(f"head:    {', '.join(state.heads)}")
+    if state.up_to_date:
+        typer.echo("pending: none (up to date)")
+    else:
+        typer.echo("pending:")
+        for revision, message in state.pending:
+            typer.echo(f"  {revision}  {message}")
+    _print_runs(state.runs)
+
+
+@app.command("plan")
+@command
+def plan(
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    from_rev: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Start from this revision ('base' for an empty database) instead of reading "
+            "the database's current revision.",
+        ),
+    ] = None,
+) -> None:
+    """The SQL an upgrade to head would run (Alembic offline mode; nothing is executed)."""
+    from dbtier.migrate import plan_sql
+
+    sql = plan_sql(settings_from(database_url, data_dir), alembic_config, from_rev=from_rev)
+    typer.echo(sql if sql else "-- nothing pending: the database is at head")
+
+
+@app.command("history")
+@command
+def history(
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="Runs shown.")] = 20,
+    json_output: JsonOption = False,
+) -> None:
+    """The job's past runs, newest first (from dbtier_migration_runs)."""
+    from dbtier.migrate import run_history
+
+    records = run_history(settings_from(database_url, data_dir), limit=limit)
+    if json_output:
+        typer.echo(json.dumps([record.to_json() for record in records], indent=2))
+        return
+    _print_runs(tuple(records))
+
+
+@app.command("stamp")
+@command
+def stamp(
+    revision: Annotated[str, typer.Argument(help="Revision to record as applied ('base' clears).")],
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    lock_wait: LockWaitOption = None,
+) -> None:
+    """Record REV in alembic_version without running it (after a manual recovery)."""
+    from dbtier.migrate import stamp_revision
+
+    settings = settings_from(database_url, data_dir)
+    heads = stamp_revision(settings, revision, alembic_config, lock_wait=lock_wait)
+    typer.echo(f"stamped: alembic_version is now {', '.join(heads) or 'empty (base)'}")
+
+
+def _print_runs(records: tuple[object, ...]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from dbtier.migrate import RunRecord
+
+    if not records:
+        typer.echo("runs:    none recorded yet")
+        return
+    table = Table("started (UTC)", "status", "from", "to", "trigger", "run id", title="runs")
+    for record in records:
+        assert isinstance(record, RunRecord)
+        table.add_row(
+            record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            record.status,
+            record.from_revision or "-",
+            record.to_revision or "-",
+            record.trigger_id or "-",
+            record.run_id[:8],
+        )
+    Console(width=120).print(table)
+
+
+__all__ = ["app"]

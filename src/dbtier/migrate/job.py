@@ -1,0 +1,406 @@
+"""The migration job: `dbtier migrate run`, the container's command.
+
+Steps, each logged as one JSON line (`step=...`), then one EMF metric line:
+
+1. connect, with bounded retries and backoff (exit 3 when it never answers);
+2. take the session-level migration lock (`dbtier.migrate.lock`), waiting at
+   most `lock_wait` seconds; a runner that does not get it records `skipped`
+   and exits 0;
+3. with the lock held, set the engine's lock and statement timeouts;
+4. record the run as `running` (and close runs of runners that died);
+5. nothing pending: record `noop`; otherwise upgrade to head, one transaction
+   per migration (env.py's `transaction_per_migration`), retrying a migration
+   that gave up on a lock timeout a bounded number of times when nothing of
+   it is applied yet;
+6. record `succeeded` or `failed` (with the revision, the statements that had
+   run and how to recover), release the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from dbtier.config import Settings
+from dbtier.db import describe, make_engine
+from dbtier.errors import DatabaseUnreachable, DbtierError, MigrationFailed
+from dbtier.logs import get_logger
+from dbtier.migrate import emf, history, project
+from dbtier.migrate.connect import connect_with_retries
+from dbtier.migrate.failure import describe_failure
+from dbtier.migrate.lock import MigrationLock, lock_for
+from dbtier.migrate.recorder import StatementRecorder
+from dbtier.migrate.timeouts import EngineFacts, apply_timeouts, facts_for, is_lock_timeout
+from dbtier.secrets import resolve_database
+
+DEFAULT_CONNECT_RETRIES = 5
+DEFAULT_LOCK_RETRIES = 3
+EXIT_CODES = {"succeeded": 0, "noop": 0, "skipped": 0, "failed": 1}
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How a run ended; `exit_code` is what `dbtier migrate run` exits with."""
+
+    status: str
+    run_id: str
+    from_rev: str | None = None
+    to_rev: str | None = None
+    applied: tuple[str, ...] = ()
+    error: str | None = None
+    duration_ms: float = 0.0
+    lock_retries: int = 0
+    trigger_id: str | None = None
+    scheduled_time: dt.datetime | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of the result."""
+        return {
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "run_id": self.run_id,
+            "from_rev": self.from_rev,
+            "to_rev": self.to_rev,
+            "applied": list(self.applied),
+            "error": self.error,
+            "duration_ms": round(self.duration_ms, 3),
+            "lock_retries": self.lock_retries,
+            "trigger_id": self.trigger_id,
+            "scheduled_time": self.scheduled_time.isoformat() if self.scheduled_time else None,
+        }
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """Knobs of one run (settings give the timeouts)."""
+
+    lock_wait: float
+    trigger_id: str | None = None
+    scheduled_time: dt.datetime | None = None
+    connect_retries: int = DEFAULT_CONNECT_RETRIES
+    lock_retries: int = DEFAULT_LOCK_RETRIES
+    retry_delay: float = 1.0
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _heads(revisions: tuple[str, ...] | list[str]) -> str | None:
+    return ",".join(revisions) or None
+
+
+class MigrationJob:
+    """One run of the job; `run()` returns its result."""
+
+    def __init__(self, settings: Settings, project_ref: project.ProjectRef, options: JobOptions):
+        self.settings = settings
+        self.project_ref = project_ref
+        self.options = options
+        self.started_at = _now()
+        self._clock = time.monotonic()
+        self.log = get_logger("migrate").bind(run_id=options.run_id, trigger_id=options.trigger_id)
+
+    # -- the steps ---------------------------------------------------------------
+
+    def run(self) -> JobResult:
+        resolved = resolve_database(self.settings)
+        config = project.load_config(self.project_ref, resolved.url)
+        script = project.script_directory(config)
+        engine = make_engine(self.settings, resolved=resolved)
+        try:
+            try:
+                connection = connect_with_retries(engine, retries=self.options.connect_retries)
+            except DatabaseUnreachable as exc:
+                self._finish_metrics("unreachable", error=str(exc))
+                raise
+            self.log.info("connected", step="connect", database=engine.url.database)
+            with connection:
+                try:
+                    result = self._with_connection(engine, connection, config, script)
+                except DBAPIError as exc:
+                    raise self._database_error(engine, exc) from None
+        finally:
+            engine.dispose()
+        self._finish_metrics(result.status, from_rev=result.from_rev, to_rev=result.to_rev)
+        return result
+
+    def _database_error(self, engine: Engine, exc: DBAPIError) -> DbtierError:
+        """A database error outside a migration: the connection dropped, or the job lacks rights."""
+        first = (str(exc.orig).strip().splitlines() or [""])[0]
+        reason = f"{type(exc.orig).__name__}: {first}"
+        where = describe(engine.url)
+        if exc.connection_invalidated:
+            self._finish_metrics("unreachable", error=reason)
+            return DatabaseUnreachable(
+                f"{where}: the connection dropped during the run ({reason}); its session lock "
+                "went with it. Check `dbtier migrate status`, then run again."
+            )
+        self._finish_metrics("failed", error=reason)
+        return MigrationFailed(
+            f"{where}: the job's own bookkeeping failed ({reason}); the database user needs "
+            "rights to take the lock and to create and write dbtier_migration_runs."
+        )
+
+    def _with_connection(
+        self, engine: Engine, conn: Connection, config: Config, script: ScriptDirectory
+    ) -> JobResult:
+        facts = facts_for(conn)
+        for statement in facts.on_connect(conn):
+            conn.execute(text(statement))
+        conn.commit()
+        lock = lock_for(conn)
+        begun = time.monotonic()
+        held = lock.acquire(self.options.lock_wait)
+        waited_ms = round((time.monotonic() - begun) * 1000, 1)
+        self.log.info(
+            "lock", step="lock", lock=lock.description, acquired=held, waited_ms=waited_ms
+        )
+        if not held:
+            return self._skipped(conn, lock)
+        try:
+            return self._locked(engine, conn, facts, config, script)
+        finally:
+            self._release(lock)
+
+    def _skipped(self, conn: Connection, lock: MigrationLock) -> JobResult:
+        reason = (
+            f"another runner holds {lock.description}; waited {self.options.lock_wait:g}s "
+            "(--lock-wait) and stepped aside"
+        )
+        history.ensure_table(conn)
+        history.insert(conn, self._record("skipped", ended_at=_now(), error=reason))
+        self.log.info("skipped", step="record", status="skipped", reason=reason)
+        return self._result("skipped", error=None)
+
+    def _locked(
+        self,
+        engine: Engine,
+        conn: Connection,
+        facts: EngineFacts,
+        config: Config,
+        script: ScriptDirectory,
+    ) -> JobResult:
+        statements = apply_timeouts(
+            conn, self.settings.lock_timeout, self.settings.statement_timeout
+        )
+        self.log.info("timeouts set", step="timeouts", statements=statements)
+        history.ensure_table(conn)
+        closed = history.close_abandoned(conn, by_run=self.options.run_id, now=_now())
+        current = project.current_heads(conn)
+        history.insert(conn, self._record("running", from_revision=_heads(current)))
+        todo = project.pending(script, current)
+        self.log.info(
+            "pending revisions",
+            step="pending",
+            current=_heads(current),
+            pending=[rev.revision for rev in todo],
+            abandoned_runs_closed=closed,
+        )
+        if not todo:
+            return self._end(engine, conn, "noop", current, current)
+        return self._upgrade(engine, conn, facts, config, script, current)
+
+    def _upgrade(
+        self,
+        engine: Engine,
+        conn: Connection,
+        facts: EngineFacts,
+        config: Config,
+        script: ScriptDirectory,
+        start: tuple[str, ...],
+    ) -> JobResult:
+        applied: list[str] = []
+        for attempt in range(self.options.lock_retries + 1):
+            current = project.current_heads(conn)
+            recorder = StatementRecorder(project.pending(script, current))
+            try:
+                with recorder.listening(conn):
+                    project.upgrade(config, conn, on_version_apply=self._on_apply(recorder))
+            except Exception as exc:  # a migration may raise anything; all of it is a failure
+                applied += recorder.applied
+                _rollback_quietly(conn)
+                if self._may_retry(facts, recorder, exc, attempt):
+                    continue
+                at = project.current_heads(conn)
+                error = describe_failure(
+                    facts,
+                    recorder,
+                    exc,
+                    database_at=_heads(at) or "base (no revision)",
+                    lock_timeout=self.settings.lock_timeout,
+                )
+                self.log.error("migration failed", step="migration", error=error)
+                return self._end(engine, conn, "failed", start, at, applied, error, attempt)
+            applied += recorder.applied
+            return self._end(
+                engine,
+                conn,
+                "succeeded",
+                start,
+                project.current_heads(conn),
+                applied,
+                None,
+                attempt,
+            )
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns
+
+    def _may_retry(
+        self, facts: EngineFacts, recorder: StatementRecorder, exc: BaseException, attempt: int
+    ) -> bool:
+        if not isinstance(exc, DBAPIError) or not is_lock_timeout(facts, exc):
+            return False
+        # Without transactional DDL a retry would re-run statements that stay applied.
+        nothing_applied = facts.transactional_ddl or not recorder.completed
+        if not nothing_applied or attempt >= self.options.lock_retries:
+            return False
+        delay = self.options.retry_delay * (attempt + 1)
+        running = recorder.running
+        self.log.warning(
+            "lock timeout; retrying",
+            step="migration",
+            revision=running.revision if running else None,
+            attempt=attempt + 1,
+            retry_in_s=round(delay, 3),
+            lock_timeout_s=self.settings.lock_timeout,
+        )
+        time.sleep(delay)
+        return True
+
+    def _on_apply(self, recorder: StatementRecorder) -> Any:
+        clock = [time.monotonic()]
+
+        def on_version_apply(**kwargs: Any) -> None:
+            recorder.on_version_apply(**kwargs)
+            now = time.monotonic()
+            self.log.info(
+                "revision applied",
+                step="migration",
+                revision=recorder.applied[-1],
+                duration_ms=round((now - clock[0]) * 1000, 1),
+            )
+            clock[0] = now
+
+        return on_version_apply
+
+    # -- recording ---------------------------------------------------------------
+
+    def _end(
+        self,
+        engine: Engine,
+        conn: Connection,
+        status: str,
+        start: tuple[str, ...],
+        end: tuple[str, ...],
+        applied: list[str] | None = None,
+        error: str | None = None,
+        retries: int = 0,
+    ) -> JobResult:
+        values = {"status": status, "ended_at": _now(), "to_revision": _heads(end), "error": error}
+        try:
+            history.finish(conn, self.options.run_id, **values)
+        except DBAPIError:  # the job's connection died with the migration: use a fresh one
+            with engine.connect() as fresh:
+                history.finish(fresh, self.options.run_id, **values)
+        self.log.info("recorded", step="record", status=status, to_rev=_heads(end))
+        return self._result(
+            status,
+            from_rev=_heads(start),
+            to_rev=_heads(end),
+            applied=tuple(applied or ()),
+            error=error,
+            lock_retries=retries,
+        )
+
+    def _record(self, status: str, **values: Any) -> history.RunRecord:
+        return history.RunRecord(
+            run_id=self.options.run_id,
+            status=status,
+            started_at=self.started_at,
+            trigger_id=self.options.trigger_id,
+            scheduled_time=self.options.scheduled_time,
+            runner=f"{socket.gethostname()}:{os.getpid()}",
+            **values,
+        )
+
+    def _result(self, status: str, **values: Any) -> JobResult:
+        return JobResult(
+            status=status,
+            run_id=self.options.run_id,
+            duration_ms=(time.monotonic() - self._clock) * 1000,
+            trigger_id=self.options.trigger_id,
+            scheduled_time=self.options.scheduled_time,
+            **values,
+        )
+
+    def _release(self, lock: MigrationLock) -> None:
+        try:
+            lock.release()
+        except DBAPIError:  # the connection is gone, and the session lock with it
+            self.log.warning("lock release failed; the lock went with the connection", step="lock")
+
+    def _finish_metrics(self, status: str, **properties: Any) -> None:
+        duration_ms = (time.monotonic() - self._clock) * 1000
+        self.log.info("done", step="done", status=status, duration_ms=round(duration_ms, 1))
+        emf.emit(
+            emf.emf_record(
+                status,
+                duration_ms,
+                run_id=self.options.run_id,
+                trigger_id=self.options.trigger_id,
+                **properties,
+            )
+        )
+
+
+def _rollback_quietly(conn: Connection) -> None:
+    # An invalidated connection raises SQLAlchemy's own error here, not the driver's.
+    with contextlib.suppress(SQLAlchemyError):
+        conn.rollback()
+
+
+def run_job(
+    settings: Settings,
+    *,
+    config: project.ProjectRef = None,
+    lock_wait: float | None = None,
+    trigger_id: str | None = None,
+    scheduled_time: dt.datetime | None = None,
+    connect_retries: int = DEFAULT_CONNECT_RETRIES,
+    lock_retries: int = DEFAULT_LOCK_RETRIES,
+    retry_delay: float = 1.0,
+) -> JobResult:
+    """Run the migration job once; `config` is an Alembic Config or an alembic.ini path.
+
+    Returns the result for succeeded / noop / skipped / failed; raises
+    `DatabaseUnreachable` (exit 3) or a `UsageError` (exit 2).
+    """
+    options = JobOptions(
+        lock_wait=settings.lock_wait if lock_wait is None else lock_wait,
+        trigger_id=trigger_id,
+        scheduled_time=scheduled_time,
+        connect_retries=connect_retries,
+        lock_retries=lock_retries,
+        retry_delay=retry_delay,
+    )
+    return MigrationJob(settings, config, options).run()
+
+
+__all__ = ["DEFAULT_CONNECT_RETRIES", "JobOptions", "JobResult", "MigrationJob", "run_job"]
