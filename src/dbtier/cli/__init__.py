@@ -6,15 +6,53 @@ stderr and the exit code the tree assigns; usage errors exit 2.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from dbtier import __version__
-from dbtier.cli import cost, infra, migrate, params, schedule, service, users
+from dbtier.cli import service
 from dbtier.errors import DbtierError
 
+# Sub-commands load their module only when they run: the migration task's
+# container starts `dbtier migrate run` on every schedule, and it should not
+# pay for the ORM models, rich tables or the CDK.
+_LAZY: dict[str, tuple[str, str]] = {
+    "users": ("dbtier.cli.users", "Create learners and mentors and their tokens."),
+    "migrate": ("dbtier.cli.migrate", "Run, plan and inspect database migrations."),
+    "schedule": ("dbtier.cli.schedule", "EventBridge Scheduler expressions and loop."),
+    "params": ("dbtier.cli.params", "Design an RDS parameter group from a workload."),
+    "infra": ("dbtier.cli.infra", "Synthesize and draw the CDK app."),
+    "cost": ("dbtier.cli.cost", "Estimate and report AWS cost."),
+}
+
+
+class _LazyGroup(TyperGroup):
+    """A group whose sub-command groups are imported on first use.
+
+    (`Any` for click's types: Typer vendors its own click, whose classes are private.)
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *_LAZY]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in _LAZY:
+            return super().get_command(ctx, cmd_name)
+        module_name, help_text = _LAZY[cmd_name]
+        sub_app: typer.Typer = importlib.import_module(module_name).app
+        command = typer.main.get_group(sub_app)
+        command.name = cmd_name
+        command.help = command.help or help_text
+        command.short_help = help_text
+        return command
+
+
 app = typer.Typer(
+    cls=_LazyGroup,
     name="dbtier",
     help="Run a FastAPI service's database tier on AWS the way careful engineers would.",
     no_args_is_help=True,
@@ -39,12 +77,6 @@ def _root(
 
 
 service.register(app)
-app.add_typer(users.app, name="users", help="Create learners and mentors and their tokens.")
-app.add_typer(migrate.app, name="migrate", help="Run, plan and inspect database migrations.")
-app.add_typer(schedule.app, name="schedule", help="EventBridge Scheduler expressions and loop.")
-app.add_typer(params.app, name="params", help="Design an RDS parameter group from a workload.")
-app.add_typer(infra.app, name="infra", help="Synthesize and draw the CDK app.")
-app.add_typer(cost.app, name="cost", help="Estimate and report AWS cost.")
 
 
 def main() -> None:

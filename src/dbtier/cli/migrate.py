@@ -77,7 +77,10 @@ def run(
     lock_wait: LockWaitOption = None,
     trigger_id: Annotated[
         str | None,
-        typer.Option("--trigger-id", help="Who started this run (the scheduler's execution id)."),
+        typer.Option(
+            "--trigger-id",
+            help="Who started this run (the launcher passes SCHEDULE@SCHEDULED-TIME).",
+        ),
     ] = None,
     scheduled_time: Annotated[
         str | None,

@@ -15,15 +15,23 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 
 import nippo.models  # noqa: F401  (registers every table on Base.metadata)
+from dbtier.migrate.history import TABLE_NAME as RUN_HISTORY_TABLE
 from nippo.db import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def _include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    # The migration job's run history lives beside the app's tables but is not
+    # part of the app's schema: autogenerate must not propose dropping it.
+    return not (type_ == "table" and name == RUN_HISTORY_TABLE)
+
+
 def _configure_kwargs(backend: str) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "target_metadata": target_metadata,
+        "include_name": _include_name,
         "transaction_per_migration": True,
         "compare_type": True,
         "render_as_batch": backend == "sqlite",
