@@ -1,0 +1,119 @@
+"""Application tier: the ECS cluster and the Fargate service behind the ALB.
+
+The service runs the reference service's image in private subnets, answers
+the ALB's health check on `/healthz`, scales on CPU and on requests per
+target, and rolls back a deployment that never becomes healthy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from dbtier.infra import container
+
+CONTAINER_NAME = "app"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSizing:
+    """Task size and scaling bounds for a stage."""
+
+    cpu: int = 512
+    memory_mib: int = 1024
+    min_tasks: int = 1
+    max_tasks: int = 4
+    cpu_target_percent: int = 60
+    requests_per_target: int = 300
+
+
+class Application(Construct):
+    """Cluster, task definition, service, target group and auto scaling."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        image: ecs.ContainerImage,
+        listener: elbv2.ApplicationListener,
+        secret: secretsmanager.ISecret,
+        region: str,
+        sizing: ServiceSizing,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = ecs.Cluster(
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
+        )
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "TaskDefinition",
+            cpu=sizing.cpu,
+            memory_limit_mib=sizing.memory_mib,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.X86_64,
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+        )
+        self.task_definition.add_container(
+            CONTAINER_NAME,
+            image=image,
+            port_mappings=[ecs.PortMapping(container_port=container.SERVICE_PORT)],
+            secrets=container.database_secrets(secret),
+            environment=container.database_environment(secret, region),
+            logging=container.log_driver(self, "Logs", prefix="service"),
+        )
+        # The task role re-reads the secret after a rotation (DBTIER_DB_SECRET_ID).
+        secret.grant_read(self.task_definition.task_role)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description="Fargate service tasks"
+        )
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=self.cluster,
+            task_definition=self.task_definition,
+            desired_count=sizing.min_tasks,
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            security_groups=[self.security_group],
+            assign_public_ip=False,
+            health_check_grace_period=Duration.seconds(60),
+        )
+        self.target_group = listener.add_targets(
+            "Service",
+            port=container.SERVICE_PORT,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[self.service],
+            deregistration_delay=Duration.seconds(30),
+            health_check=elbv2.HealthCheck(
+                path="/healthz",
+                healthy_http_codes="200",
+                interval=Duration.seconds(15),
+                healthy_threshold_count=2,
+                unhealthy_threshold_count=3,
+            ),
+        )
+        scaling = self.service.auto_scale_task_count(
+            min_capacity=sizing.min_tasks, max_capacity=sizing.max_tasks
+        )
+        scaling.scale_on_cpu_utilization(
+            "Cpu", target_utilization_percent=sizing.cpu_target_percent
+        )
+        scaling.scale_on_request_count(
+            "Requests",
+            requests_per_target=sizing.requests_per_target,
+            target_group=self.target_group,
+        )
+
+
+__all__ = ["CONTAINER_NAME", "Application", "ServiceSizing"]

@@ -1,0 +1,292 @@
+"""Scheduled migration: EventBridge Scheduler → launcher Lambda → ECS RunTask → Fargate task.
+
+The task runs `dbtier migrate run` from the service's image with the same
+credentials. The launcher is `dbtier.launch`'s single-file handler, deployed as
+a plain asset, allowed to start exactly this task definition on this cluster
+and to pass exactly its two roles. The schedule (validated by `dbtier.schedule`
+before synthesis) retries and then parks the event in an encrypted dead-letter
+queue. A task that stops with a non-zero exit code, or never starts, is
+published to the alarm topic by an EventBridge rule.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_cdk import Duration, Fn, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from dbtier.infra import container
+from dbtier.migrate.emf import NAMESPACE as EMF_NAMESPACE
+from dbtier.migrate.emf import OUTCOMES
+
+CONTAINER_NAME = "migrate"
+COMMAND = ["dbtier", "migrate", "run"]
+STARTED_BY = "dbtier-migrate"
+LAUNCHER_DIR = Path(__file__).resolve().parents[1] / "launch"
+LAUNCHER_FILE = "lambda_function.py"
+# The launcher's event: EventBridge Scheduler context attributes, filled per firing.
+SCHEDULE_INPUT = json.dumps(
+    {
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+        "execution_id": "<aws.scheduler.execution-id>",
+        "schedule_arn": "<aws.scheduler.schedule-arn>",
+        "attempt": "<aws.scheduler.attempt-number>",
+    }
+)
+
+
+class Migration(Construct):
+    """Task definition, launcher, schedule, dead-letter queue and failure rule."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        cluster: ecs.ICluster,
+        image: ecs.ContainerImage,
+        secret: secretsmanager.ISecret,
+        topic: sns.ITopic,
+        schedule_name: str,
+        expression: str,
+        timezone: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        region = Stack.of(self).region
+        self.task_definition = ecs.FargateTaskDefinition(
+            self, "TaskDefinition", cpu=256, memory_limit_mib=512
+        )
+        self.task_definition.add_container(
+            CONTAINER_NAME,
+            image=image,
+            command=COMMAND,
+            secrets=container.database_secrets(secret),
+            environment=container.database_environment(secret, region),
+            logging=container.log_driver(self, "TaskLogs", prefix="migrate"),
+        )
+        secret.grant_read(self.task_definition.task_role)
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description="Scheduled migration tasks"
+        )
+        subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        self.launcher = self._launcher(cluster, subnets, schedule_name)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.schedule = self._schedule(schedule_name, expression, timezone)
+        self.failure_rule = self._failure_rule(cluster, topic)
+
+    def _launcher(
+        self, cluster: ecs.ICluster, subnets: ec2.SelectedSubnets, schedule_name: str
+    ) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self,
+            "LauncherLogs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            "LauncherRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Launcher: run the migration task on its cluster, nothing else",
+        )
+        log_group.grant_write(role)
+        self._grant_run_task(role, cluster)
+        return lambda_.Function(
+            self,
+            "Launcher",
+            runtime=lambda_.Runtime.PYTHON_3_14,  # the newest Lambda Python runtime
+            handler="lambda_function.handler",
+            code=lambda_.Code.from_asset(
+                str(LAUNCHER_DIR),
+                exclude=["*", f"!{LAUNCHER_FILE}"],
+                ignore_mode=IgnoreMode.GLOB,  # so the `!` pattern re-includes the file
+            ),
+            role=role,
+            log_group=log_group,
+            timeout=Duration.minutes(2),
+            memory_size=256,
+            environment={
+                "CLUSTER_ARN": cluster.cluster_arn,
+                "TASK_DEFINITION_ARN": self.task_definition.task_definition_arn,
+                "CONTAINER_NAME": CONTAINER_NAME,
+                "SUBNETS": Fn.join(",", subnets.subnet_ids),
+                "SECURITY_GROUPS": self.security_group.security_group_id,
+                "LAUNCH_TYPE": "FARGATE",
+                "STARTED_BY": STARTED_BY,
+                "SCHEDULE_NAME": schedule_name,
+            },
+            description="Starts the dbtier migration task when the schedule fires",
+        )
+
+    def _grant_run_task(self, role: iam.Role, cluster: ecs.ICluster) -> None:
+        on_cluster = {"ArnEquals": {"ecs:cluster": cluster.cluster_arn}}
+        task_definition = self.task_definition
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ecs:RunTask"],
+                resources=[task_definition.task_definition_arn],
+                conditions=on_cluster,
+            )
+        )
+        # RunTask carries tags (schedule, scheduled time); tagging is allowed only there.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ecs:TagResource"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="ecs",
+                        resource="task",
+                        resource_name=f"{cluster.cluster_name}/*",
+                    )
+                ],
+                conditions={"StringEquals": {"ecs:CreateAction": "RunTask"}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ecs:ListTasks"],
+                resources=["*"],  # ListTasks names no resource; the condition pins the cluster
+                conditions=on_cluster,
+            )
+        )
+        execution_role = task_definition.obtain_execution_role()
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[task_definition.task_role.role_arn, execution_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+            )
+        )
+
+    def _schedule(self, name: str, expression: str, timezone: str) -> scheduler.CfnSchedule:
+        role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description="EventBridge Scheduler: invoke the launcher, park failures in the DLQ",
+        )
+        # Only the function itself: no versions or aliases (grant_invoke would add ARN:*).
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.launcher.function_arn]
+            )
+        )
+        self.dead_letter_queue.grant_send_messages(role)
+        return scheduler.CfnSchedule(
+            self,
+            "Schedule",
+            name=name,
+            description="Runs the database migration task (dbtier migrate run)",
+            schedule_expression=expression,
+            schedule_expression_timezone=timezone,
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            state="ENABLED",
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=self.launcher.function_arn,
+                role_arn=role.role_arn,
+                input=SCHEDULE_INPUT,
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_event_age_in_seconds=3600, maximum_retry_attempts=3
+                ),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                    arn=self.dead_letter_queue.queue_arn
+                ),
+            ),
+        )
+
+    def _failure_rule(self, cluster: ecs.ICluster, topic: sns.ITopic) -> events.Rule:
+        this_task = {
+            "clusterArn": [cluster.cluster_arn],
+            "taskDefinitionArn": [self.task_definition.task_definition_arn],
+            "lastStatus": ["STOPPED"],
+        }
+        rule = events.Rule(
+            self,
+            "FailureRule",
+            description="A migration task stopped with a non-zero exit code or never started",
+            event_pattern=events.EventPattern(
+                source=["aws.ecs"],
+                detail_type=["ECS Task State Change"],
+                detail={
+                    "$or": [
+                        {**this_task, "containers": {"exitCode": [{"anything-but": 0}]}},
+                        {**this_task, "stopCode": ["TaskFailedToStart"]},
+                    ]
+                },
+            ),
+        )
+        rule.add_target(
+            targets.SnsTopic(
+                topic,
+                message=events.RuleTargetInput.from_text(
+                    f"dbtier migration task {events.EventField.from_path('$.detail.taskArn')} "
+                    f"stopped: {events.EventField.from_path('$.detail.stoppedReason')}"
+                ),
+            )
+        )
+        return rule
+
+    def failure_metric(self) -> cloudwatch.IMetric:
+        """Failed migrations: tasks the rule caught plus the job's own EMF outcome counts.
+
+        The rule sees a non-zero exit or a task that never started; the job's EMF line
+        (`dbtier.migrate.emf`, namespace `dbtier`, dimension Job=migrate) counts
+        `Failed` and `Unreachable` runs, even one that exits before ECS reports it.
+        """
+        five = Duration.minutes(5)
+        job = {"Job": "migrate"}
+        return cloudwatch.MathExpression(
+            expression="FILL(stopped, 0) + FILL(failed, 0) + FILL(unreachable, 0)",
+            using_metrics={
+                "stopped": cloudwatch.Metric(
+                    namespace="AWS/Events",
+                    metric_name="TriggeredRules",
+                    dimensions_map={"RuleName": self.failure_rule.rule_name},
+                    statistic="Sum",
+                    period=five,
+                ),
+                "failed": cloudwatch.Metric(
+                    namespace=EMF_NAMESPACE,
+                    metric_name=OUTCOMES["failed"],
+                    dimensions_map=job,
+                    statistic="Sum",
+                    period=five,
+                ),
+                "unreachable": cloudwatch.Metric(
+                    namespace=EMF_NAMESPACE,
+                    metric_name=OUTCOMES["unreachable"],
+                    dimensions_map=job,
+                    statistic="Sum",
+                    period=five,
+                ),
+            },
+            label="failed migrations",
+            period=five,
+        )
+
+
+__all__ = ["COMMAND", "CONTAINER_NAME", "SCHEDULE_INPUT", "STARTED_BY", "Migration"]

@@ -1,0 +1,141 @@
+"""The stack: the seed's architecture, composed from one construct per component.
+
+Order follows the dependencies: network, alerts, data (with the secret),
+presentation, application, scheduled migration, observability, cost. Both the
+service and the migration task run the same image and read the same secret;
+only their security groups may reach the database.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+from dbtier.infra import cost
+from dbtier.infra.alerts import Alerts
+from dbtier.infra.application import Application, ServiceSizing
+from dbtier.infra.container import image_asset
+from dbtier.infra.context import InfraContext
+from dbtier.infra.data import Data, DataSettings
+from dbtier.infra.migration import Migration
+from dbtier.infra.network import Network
+from dbtier.infra.observability import Observability, Thresholds
+from dbtier.infra.parameter_group import ParameterGroupSpec
+from dbtier.infra.presentation import Presentation
+
+
+class DbtierStack(Stack):
+    """Everything `cdk deploy` creates for one stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        context: InfraContext,
+        parameter_group: ParameterGroupSpec,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(region=context.region),
+            description=f"dbtier {context.stage}: ALB, ECS Fargate, RDS {context.engine}, "
+            "scheduled migrations, alarms and cost controls",
+        )
+        prod = context.is_prod
+        self.network = Network(self, "Network", nat_gateways=2 if prod else 1)
+        vpc = self.network.vpc
+        self.alerts = Alerts(self, "Alerts", email=context.alarm_email)
+        self.data = Data(
+            self,
+            "Data",
+            vpc=vpc,
+            spec=parameter_group,
+            settings=DataSettings(
+                identifier=f"{context.name}-db",
+                multi_az=prod,
+                deletion_protection=prod,
+                backup_retention_days=context.backup_retention_days,
+            ),
+        )
+        self.presentation = Presentation(
+            self,
+            "Presentation",
+            vpc=vpc,
+            certificate_arn=context.certificate_arn,
+            retain_logs=prod,
+        )
+        image = image_asset(self)
+        self.application = Application(
+            self,
+            "Application",
+            vpc=vpc,
+            image=image,
+            listener=self.presentation.listener,
+            secret=self.data.secret,
+            region=self.region,
+            sizing=ServiceSizing(min_tasks=2 if prod else 1, max_tasks=6 if prod else 2),
+        )
+        self.migration = Migration(
+            self,
+            "Migration",
+            vpc=vpc,
+            cluster=self.application.cluster,
+            image=image,
+            secret=self.data.secret,
+            topic=self.alerts.topic,
+            schedule_name=f"{context.name}-migration",
+            expression=context.migration_schedule,
+            timezone=context.migration_timezone,
+        )
+        for client, what in (
+            (self.application.security_group, "the Fargate service"),
+            (self.migration.security_group, "the migration task"),
+        ):
+            self.data.instance.connections.allow_default_port_from(
+                ec2.Connections(security_groups=[client]), f"Database from {what}"
+            )
+        self.observability = Observability(
+            self,
+            "Observability",
+            topic=self.alerts.topic,
+            data=self.data,
+            alb=self.presentation.alb,
+            migration=self.migration,
+            thresholds=Thresholds(
+                freeable_memory_bytes=parameter_group.memory_bytes // 10,
+            ),
+            dashboard_name=context.name,
+        )
+        self.cost = cost.CostControls(
+            self,
+            "Cost",
+            name=context.name,
+            topic=self.alerts.topic,
+            monthly_budget_usd=context.monthly_budget_usd,
+            anomaly_threshold_usd=context.anomaly_threshold_usd,
+            email=context.alarm_email,
+        )
+        self._tag(context)
+
+    def _tag(self, context: InfraContext) -> None:
+        tags = cost.tag_everything(
+            self, project=context.project, stage=context.stage, owner=context.owner
+        )
+        # CDK's provider for the VPC's default-security-group restriction has no tag manager.
+        cost.tag_untaggable(self, tags, component="network")
+        for component, construct in (
+            ("network", self.network),
+            ("alerts", self.alerts),
+            ("data", self.data),
+            ("presentation", self.presentation),
+            ("application", self.application),
+            ("migration", self.migration),
+            ("observability", self.observability),
+            ("cost", self.cost),
+        ):
+            cost.tag_component(construct, component)
+
+
+__all__ = ["DbtierStack"]

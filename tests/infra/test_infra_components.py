@@ -1,0 +1,466 @@
+"""One seed component per test class: the resource is there with the properties that matter."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+from infra_synthesis import CERTIFICATE, Synthesis
+
+from dbtier import params
+from dbtier.infra.context import REPO_ROOT
+from dbtier.infra.migration import SCHEDULE_INPUT
+from dbtier.infra.parameter_group import merged
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
+
+
+def template(s: Synthesis) -> Template:
+    return Template.from_json(s.template)
+
+
+def container(s: Synthesis, name: str) -> dict[str, Any]:
+    for task in s.resources("AWS::ECS::TaskDefinition").values():
+        for definition in task["Properties"]["ContainerDefinitions"]:
+            if definition["Name"] == name:
+                return definition  # type: ignore[no-any-return]
+    raise AssertionError(f"no container {name}")
+
+
+def logical_id(s: Synthesis, type_: str, path_part: str) -> str:
+    ids = [k for k in s.resources(type_) if path_part in k]
+    assert len(ids) == 1, f"{type_} with {path_part}: {ids}"
+    return ids[0]
+
+
+class TestNetwork:
+    def test_vpc_over_two_azs_with_three_subnet_tiers(self, dev: Synthesis) -> None:
+        t = template(dev)
+        t.resource_count_is("AWS::EC2::VPC", 1)
+        subnets = dev.resources("AWS::EC2::Subnet")
+        tiers = {
+            next(
+                tag["Value"]
+                for tag in r["Properties"]["Tags"]
+                if tag["Key"] == "aws-cdk:subnet-name"
+            )
+            for r in subnets.values()
+        }
+        assert len(subnets) == 6
+        assert tiers == {"public", "application", "data"}
+
+    def test_flow_log_captures_all_traffic(self, dev: Synthesis) -> None:
+        template(dev).has_resource_properties(
+            "AWS::EC2::FlowLog", {"ResourceType": "VPC", "TrafficType": "ALL"}
+        )
+
+    def test_prod_has_a_nat_gateway_per_az(self, dev: Synthesis, prod_postgres: Synthesis) -> None:
+        template(dev).resource_count_is("AWS::EC2::NatGateway", 1)
+        template(prod_postgres).resource_count_is("AWS::EC2::NatGateway", 2)
+
+
+class TestPresentation:
+    def test_internet_facing_alb_with_access_logs(self, dev: Synthesis) -> None:
+        _, alb = dev.one("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        props = alb["Properties"]
+        assert props["Scheme"] == "internet-facing"
+        attributes = {a["Key"]: a["Value"] for a in props["LoadBalancerAttributes"]}
+        bucket_id, _ = dev.one("AWS::S3::Bucket")
+        assert attributes["access_logs.s3.enabled"] == "true"
+        assert attributes["access_logs.s3.bucket"] == {"Ref": bucket_id}
+        assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+
+    def test_access_log_bucket_refuses_plain_http_and_public_access(self, dev: Synthesis) -> None:
+        t = template(dev)
+        t.has_resource_properties(
+            "AWS::S3::Bucket",
+            {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                }
+            },
+        )
+        t.has_resource_properties(
+            "AWS::S3::BucketPolicy",
+            {
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Effect": "Deny",
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                }
+                            )
+                        ]
+                    )
+                }
+            },
+        )
+
+    def test_http_only_without_certificate(self, dev: Synthesis) -> None:
+        t = template(dev)
+        t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 1)
+        t.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP"}
+        )
+
+    def test_https_and_redirect_with_certificate(self, prod_postgres: Synthesis) -> None:
+        t = template(prod_postgres)
+        t.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::Listener",
+            {"Port": 443, "Protocol": "HTTPS", "Certificates": [{"CertificateArn": CERTIFICATE}]},
+        )
+        t.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::Listener",
+            {
+                "Port": 80,
+                "DefaultActions": [
+                    Match.object_like(
+                        {"Type": "redirect", "RedirectConfig": Match.object_like({"Port": "443"})}
+                    )
+                ],
+            },
+        )
+
+
+class TestApplication:
+    def test_cluster_has_container_insights(self, dev: Synthesis) -> None:
+        template(dev).has_resource_properties(
+            "AWS::ECS::Cluster",
+            {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+        )
+
+    def test_fargate_service_in_private_subnets_behind_alb(self, dev: Synthesis) -> None:
+        _, service = dev.one("AWS::ECS::Service")
+        props = service["Properties"]
+        assert props["LaunchType"] == "FARGATE"
+        network = props["NetworkConfiguration"]["AwsvpcConfiguration"]
+        assert network["AssignPublicIp"] == "DISABLED"
+        assert all("applicationSubnet" in s["Ref"] for s in network["Subnets"])
+        assert props["LoadBalancers"][0]["ContainerPort"] == 8000
+
+    def test_health_check_on_healthz(self, dev: Synthesis) -> None:
+        template(dev).has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            {"HealthCheckPath": "/healthz", "Matcher": {"HttpCode": "200"}, "TargetType": "ip"},
+        )
+
+    def test_scales_on_cpu_and_requests_per_target(self, dev: Synthesis) -> None:
+        kinds = {
+            r["Properties"]["TargetTrackingScalingPolicyConfiguration"][
+                "PredefinedMetricSpecification"
+            ]["PredefinedMetricType"]
+            for r in dev.resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+        }
+        assert kinds == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
+
+    def test_credentials_come_through_secrets_not_environment(self, dev: Synthesis) -> None:
+        # The attachment is the secret with the instance's host and port filled in.
+        secret_id, _ = dev.one("AWS::SecretsManager::SecretTargetAttachment")
+        app = container(dev, "app")
+        assert app["Secrets"] == [
+            {"Name": "DBTIER_DB_SECRET_JSON", "ValueFrom": {"Ref": secret_id}}
+        ]
+        environment = {e["Name"]: e["Value"] for e in app["Environment"]}
+        assert environment["DBTIER_DB_SECRET_ID"] == {"Ref": secret_id}
+        assert environment["DBTIER_DB_NAME"] == "nippo"
+        assert not [n for n in environment if "PASSWORD" in n or n == "DBTIER_DB_SECRET_JSON"]
+
+
+class TestData:
+    def test_instance_is_private_encrypted_and_backed_up(self, dev: Synthesis) -> None:
+        _logical, db = dev.one("AWS::RDS::DBInstance")
+        props = db["Properties"]
+        assert props["Engine"] == "mysql"
+        assert props["EngineVersion"].startswith("8.0.")
+        assert props["PubliclyAccessible"] is False
+        assert props["StorageEncrypted"] is True
+        assert props["BackupRetentionPeriod"] == 7
+        assert props["EnableCloudwatchLogsExports"] == ["error", "general", "slowquery"]
+        assert props["MultiAZ"] is False
+        assert db["DeletionPolicy"] == "Snapshot"
+        assert db["UpdateReplacePolicy"] == "Snapshot"
+        subnet_group = dev.template["Resources"][props["DBSubnetGroupName"]["Ref"]]
+        assert all("dataSubnet" in s["Ref"] for s in subnet_group["Properties"]["SubnetIds"])
+
+    def test_parameter_group_is_the_design_plus_tls(self, dev: Synthesis) -> None:
+        design = params.design(params.load_profile(REPO_ROOT / "examples/workloads/nippo.yaml"))
+        _, group = dev.one("AWS::RDS::DBParameterGroup")
+        props = group["Properties"]
+        assert props["Family"] == design.family == "mysql8.0"
+        assert props["Parameters"] == merged("mysql", params.cdk_parameters(design))
+        assert props["Parameters"]["require_secure_transport"] == "1"
+
+    def test_prod_postgres(self, prod_postgres: Synthesis) -> None:
+        design = params.design(
+            params.load_profile(REPO_ROOT / "examples/workloads/nippo-postgres.yaml")
+        )
+        _, db = prod_postgres.one("AWS::RDS::DBInstance")
+        props = db["Properties"]
+        assert props["Engine"] == "postgres"
+        assert props["MultiAZ"] is True
+        assert props["DeletionProtection"] is True
+        assert props["BackupRetentionPeriod"] == 14
+        assert props["EnableCloudwatchLogsExports"] == ["postgresql"]
+        assert props["PubliclyAccessible"] is False
+        _, group = prod_postgres.one("AWS::RDS::DBParameterGroup")
+        assert group["Properties"]["Family"] == design.family
+        assert group["Properties"]["Parameters"]["rds.force_ssl"] == "1"
+
+    def test_database_admits_only_service_and_migration(self, dev: Synthesis) -> None:
+        db_sg = logical_id(dev, "AWS::EC2::SecurityGroup", "DataSecurityGroup")
+        sources = {
+            r["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+            for r in dev.resources("AWS::EC2::SecurityGroupIngress").values()
+            if r["Properties"]["GroupId"] == {"Fn::GetAtt": [db_sg, "GroupId"]}
+        }
+        assert {s.split("SecurityGroup")[0] for s in sources} == {
+            "Application",
+            "Migration",
+            "DataInstanceRotationSingleUser",
+        }
+
+
+class TestSecrets:
+    def test_generated_secret_with_rotation(self, dev: Synthesis) -> None:
+        _secret_id, secret = dev.one("AWS::SecretsManager::Secret")
+        generate = secret["Properties"]["GenerateSecretString"]
+        assert json.loads(generate["SecretStringTemplate"]) == {"username": "dbtier_admin"}
+        template(dev).has_resource_properties(
+            "AWS::SecretsManager::RotationSchedule",
+            {
+                "SecretId": {"Ref": Match.string_like_regexp("Attachment")},
+                "RotationRules": {"ScheduleExpression": "rate(30 days)"},
+            },
+        )
+
+    def test_only_the_task_roles_can_read_it(self, dev: Synthesis) -> None:
+        _secret_id, _ = dev.one("AWS::SecretsManager::Secret")
+        readers: set[str] = set()
+        for policy in dev.resources("AWS::IAM::Policy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                actions = [actions] if isinstance(actions, str) else actions
+                if any(a.startswith("secretsmanager:") for a in actions):
+                    readers.update(r["Ref"] for r in policy["Properties"]["Roles"])
+        assert sorted(readers) == sorted(
+            [
+                logical_id(dev, "AWS::IAM::Role", "ApplicationTaskDefinitionExecutionRole"),
+                logical_id(dev, "AWS::IAM::Role", "ApplicationTaskDefinitionTaskRole"),
+                logical_id(dev, "AWS::IAM::Role", "MigrationTaskDefinitionExecutionRole"),
+                logical_id(dev, "AWS::IAM::Role", "MigrationTaskDefinitionTaskRole"),
+            ]
+        )
+
+    def test_secret_and_cluster_in_the_same_region(self, synthesis: Synthesis) -> None:
+        manifest = json.loads((synthesis.outdir / "manifest.json").read_text())
+        environment = manifest["artifacts"][synthesis.artifact_id]["environment"]
+        assert environment == "aws://unknown-account/ap-northeast-1"
+        assert synthesis.region == "ap-northeast-1"
+        # One stack, one region: the secret and the cluster are resources of the same template.
+        synthesis.one("AWS::SecretsManager::Secret")
+        synthesis.one("AWS::ECS::Cluster")
+
+
+class TestMigration:
+    def test_task_runs_dbtier_migrate_from_the_service_image(self, dev: Synthesis) -> None:
+        job = container(dev, "migrate")
+        assert job["Command"] == ["dbtier", "migrate", "run"]
+        assert job["Image"] == container(dev, "app")["Image"]
+        assert [s["Name"] for s in job["Secrets"]] == ["DBTIER_DB_SECRET_JSON"]
+
+    def test_launcher_is_the_single_file_asset(self, dev: Synthesis) -> None:
+        _, fn = next(
+            (k, r) for k, r in dev.resources("AWS::Lambda::Function").items() if "Launcher" in k
+        )
+        props = fn["Properties"]
+        assert props["Handler"] == "lambda_function.handler"
+        assert props["Runtime"] == "python3.14"
+        asset = dev.outdir / f"asset.{props['Code']['S3Key'].split('.')[0]}"
+        assert sorted(p.name for p in asset.iterdir()) == ["lambda_function.py"]
+        env = props["Environment"]["Variables"]
+        assert set(env) == {
+            "CLUSTER_ARN",
+            "TASK_DEFINITION_ARN",
+            "CONTAINER_NAME",
+            "SUBNETS",
+            "SECURITY_GROUPS",
+            "LAUNCH_TYPE",
+            "STARTED_BY",
+            "SCHEDULE_NAME",
+        }
+        assert env["LAUNCH_TYPE"] == "FARGATE"
+        assert env["STARTED_BY"] == "dbtier-migrate"
+        assert env["CONTAINER_NAME"] == "migrate"
+
+    def test_launcher_has_least_privilege(self, dev: Synthesis) -> None:
+        task_def = logical_id(dev, "AWS::ECS::TaskDefinition", "Migration")
+        policy = dev.resources("AWS::IAM::Policy")[
+            logical_id(dev, "AWS::IAM::Policy", "LauncherRoleDefaultPolicy")
+        ]
+        statements = {
+            s["Action"] if isinstance(s["Action"], str) else tuple(s["Action"]): s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        }
+        assert set(statements) == {
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            "ecs:RunTask",
+            "ecs:TagResource",
+            "ecs:ListTasks",
+            "iam:PassRole",
+        }
+        assert statements["ecs:RunTask"]["Resource"] == {"Ref": task_def}
+        assert "ecs:cluster" in statements["ecs:ListTasks"]["Condition"]["ArnEquals"]
+        passed = {r["Fn::GetAtt"][0] for r in statements["iam:PassRole"]["Resource"]}
+        assert passed == {
+            logical_id(dev, "AWS::IAM::Role", "MigrationTaskDefinitionTaskRole"),
+            logical_id(dev, "AWS::IAM::Role", "MigrationTaskDefinitionExecutionRole"),
+        }
+
+    def test_schedule_validated_defaults_retry_and_dead_letter(self, dev: Synthesis) -> None:
+        _, schedule = dev.one("AWS::Scheduler::Schedule")
+        props = schedule["Properties"]
+        assert props["ScheduleExpression"] == "cron(0 3 * * ? *)"
+        assert props["ScheduleExpressionTimezone"] == "Asia/Tokyo"
+        assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
+        target = props["Target"]
+        assert target["RetryPolicy"] == {
+            "MaximumEventAgeInSeconds": 3600,
+            "MaximumRetryAttempts": 3,
+        }
+        queue_id, queue = dev.one("AWS::SQS::Queue")
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        assert target["Input"] == SCHEDULE_INPUT
+        assert json.loads(target["Input"]) == {
+            "scheduled_time": "<aws.scheduler.scheduled-time>",
+            "execution_id": "<aws.scheduler.execution-id>",
+            "schedule_arn": "<aws.scheduler.schedule-arn>",
+            "attempt": "<aws.scheduler.attempt-number>",
+        }
+
+    def test_failed_migration_task_notifies_the_topic(self, dev: Synthesis) -> None:
+        topic_id, _ = dev.one("AWS::SNS::Topic")
+        _, rule = dev.one("AWS::Events::Rule")
+        pattern = rule["Properties"]["EventPattern"]
+        assert pattern["detail-type"] == ["ECS Task State Change"]
+        exits = pattern["detail"]["$or"][0]
+        assert exits["containers"] == {"exitCode": [{"anything-but": 0}]}
+        assert exits["lastStatus"] == ["STOPPED"]
+        assert exits["taskDefinitionArn"] == [
+            {"Ref": logical_id(dev, "AWS::ECS::TaskDefinition", "Migration")}
+        ]
+        assert rule["Properties"]["Targets"][0]["Arn"] == {"Ref": topic_id}
+
+    def test_topic_and_queue_encrypted_and_ssl_only(self, dev: Synthesis) -> None:
+        _, topic = dev.one("AWS::SNS::Topic")
+        assert "KmsMasterKeyId" in topic["Properties"]
+        for type_ in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"):
+            _, policy = dev.one(type_)
+            assert any(
+                s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+                for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            )
+
+
+class TestObservability:
+    def test_alarms_cover_every_tier_and_notify_the_topic(self, dev: Synthesis) -> None:
+        topic_id, _ = dev.one("AWS::SNS::Topic")
+        alarms = dev.resources("AWS::CloudWatch::Alarm")
+        names = {k.removeprefix("Observability").rstrip("0123456789ABCDEF") for k in alarms}
+        assert names == {
+            "DbCpu",
+            "DbFreeableMemory",
+            "DbConnections",
+            "DbFreeStorage",
+            "Alb5xx",
+            "AlbTargetResponseTime",
+            "LauncherErrors",
+            "ScheduleDeadLetters",
+            "MigrationFailed",
+        }
+        for alarm in alarms.values():
+            assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+
+    def test_connections_alarm_from_the_designed_max_connections(self, dev: Synthesis) -> None:
+        design = params.design(params.load_profile(REPO_ROOT / "examples/workloads/nippo.yaml"))
+        alarm = dev.resources("AWS::CloudWatch::Alarm")[
+            logical_id(dev, "AWS::CloudWatch::Alarm", "DbConnections")
+        ]
+        assert alarm["Properties"]["MetricName"] == "DatabaseConnections"
+        assert alarm["Properties"]["Threshold"] == int(design.max_connections * 0.8)
+
+    def test_migration_failure_alarm_sums_the_rule_and_the_job_metrics(
+        self, dev: Synthesis
+    ) -> None:
+        alarm = dev.resources("AWS::CloudWatch::Alarm")[
+            logical_id(dev, "AWS::CloudWatch::Alarm", "MigrationFailed")
+        ]
+        metrics = {
+            (m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"])
+            for m in alarm["Properties"]["Metrics"]
+            if "MetricStat" in m
+        }
+        assert metrics == {
+            ("AWS/Events", "TriggeredRules"),
+            ("dbtier", "Failed"),
+            ("dbtier", "Unreachable"),
+        }
+        assert alarm["Properties"]["Threshold"] == 1
+
+    def test_one_dashboard(self, dev: Synthesis) -> None:
+        template(dev).resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+class TestCost:
+    def test_every_tagged_resource_carries_the_allocation_tags(self, dev: Synthesis) -> None:
+        untagged = []
+        for logical, resource in dev.template["Resources"].items():
+            tags = resource.get("Properties", {}).get("Tags")
+            if isinstance(tags, list):
+                keys = {t["Key"] for t in tags}
+            elif isinstance(tags, dict):
+                keys = set(tags)
+            else:
+                continue
+            if not {"project", "stage", "owner", "component", "cost-center"} <= keys:
+                untagged.append(logical)
+        assert untagged == []
+        for type_ in (
+            "AWS::RDS::DBInstance",
+            "AWS::ECS::Service",
+            "AWS::EC2::VPC",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "AWS::Lambda::Function",
+        ):
+            for resource in dev.resources(type_).values():
+                assert "Tags" in resource["Properties"], type_
+
+    def test_budget_with_actual_and_forecast_notifications(self, prod_postgres: Synthesis) -> None:
+        topic_id, _ = prod_postgres.one("AWS::SNS::Topic")
+        _, budget = prod_postgres.one("AWS::Budgets::Budget")
+        props = budget["Properties"]
+        assert props["Budget"]["TimeUnit"] == "MONTHLY"
+        assert props["Budget"]["BudgetLimit"] == {"Amount": 200, "Unit": "USD"}
+        kinds = {
+            n["Notification"]["NotificationType"] for n in props["NotificationsWithSubscribers"]
+        }
+        assert kinds == {"ACTUAL", "FORECASTED"}
+        subscribers = props["NotificationsWithSubscribers"][0]["Subscribers"]
+        assert {"SubscriptionType": "SNS", "Address": {"Ref": topic_id}} in subscribers
+        assert {"SubscriptionType": "EMAIL", "Address": "ops@example.com"} in subscribers
+
+    def test_anomaly_monitor_and_subscription(self, dev: Synthesis) -> None:
+        monitor_id, monitor = dev.one("AWS::CE::AnomalyMonitor")
+        assert monitor["Properties"]["MonitorType"] == "DIMENSIONAL"
+        assert monitor["Properties"]["MonitorDimension"] == "SERVICE"
+        _, subscription = dev.one("AWS::CE::AnomalySubscription")
+        props = subscription["Properties"]
+        assert props["MonitorArnList"] == [{"Fn::GetAtt": [monitor_id, "MonitorArn"]}]
+        threshold = json.loads(props["ThresholdExpression"])
+        assert threshold["Dimensions"]["Key"] == "ANOMALY_TOTAL_IMPACT_ABSOLUTE"
+        assert threshold["Dimensions"]["Values"] == ["20"]
