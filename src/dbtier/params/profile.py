@@ -138,7 +138,7 @@ class WorkloadProfile(_Strict):
     name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9-]*$")
     description: str = ""
     engine: EngineName
-    engine_version: str | None = Field(None, description="Minor version, e.g. '8.0.39'.")
+    engine_version: str | None = Field(None, description="Minor version, e.g. '8.0.43'.")
     instance_class: str
     storage: Storage = Storage()
     connections: Connections
