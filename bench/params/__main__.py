@@ -1,0 +1,136 @@
+"""`uv run python -m bench.params [--quick] [--engines mariadb,postgres] [--duration S]`.
+
+Runs the parameter benchmark on throwaway servers (ports 3307 and 5433), prints
+the tables and saves the raw results under bench/params/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.params import nippo_data, report, run, servers, workloads
+
+RESULTS_DIR = Path(__file__).with_name("results")
+ENGINES = ("mariadb", "postgres")
+CONFIGS = ("defaults", "rds-default", "pgtune", "dbtier")
+
+FULL = workloads.Sizes(
+    sysbench_tables=8,
+    sysbench_table_size=500_000,
+    pgbench_scale=100,
+    nippo=nippo_data.NippoSize(learners=10_000, days=90),
+    threads=16,
+)
+QUICK = workloads.Sizes(
+    sysbench_tables=4,
+    sysbench_table_size=250_000,
+    pgbench_scale=20,
+    nippo=nippo_data.NippoSize(learners=4_000, days=60),
+    threads=16,
+)
+
+
+def _engines(text: str) -> list[str]:
+    engines = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        raise argparse.ArgumentTypeError(
+            f"unknown engine(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(ENGINES)}"
+        )
+    return engines
+
+
+def _configs(text: str) -> list[str]:
+    keys = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [k for k in keys if k not in CONFIGS]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(
+            f"unknown configuration(s) {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(CONFIGS)}"
+        )
+    return keys
+
+
+def parse(argv: list[str]) -> run.Options:
+    """Options from the command line (argparse exits 2 on a bad flag)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.params",
+        description="Benchmark dbtier's parameter design against engine defaults, "
+        "RDS defaults and PGTune on throwaway local servers.",
+    )
+    parser.add_argument("--quick", action="store_true", help="small data, short runs, one round")
+    parser.add_argument("--engines", type=_engines, default=list(ENGINES), help="mariadb,postgres")
+    parser.add_argument("--duration", type=int, help="seconds per timed run (20; quick 10)")
+    parser.add_argument("--warmup", type=int, help="untimed seconds before each run (5; quick 3)")
+    parser.add_argument("--rounds", type=int, help="rounds, alternating order (2; quick 1)")
+    parser.add_argument("--threads", type=int, help="client threads (16)")
+    parser.add_argument(
+        "--configs",
+        type=_configs,
+        help=f"only these configurations, e.g. rds-default,dbtier (all: {','.join(CONFIGS)})",
+    )
+    parser.add_argument("--instance-class", help="override the profiles' class (db.m7g.large)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads must be at least 1")
+        sizes = workloads.Sizes(**{**sizes.__dict__, "threads": args.threads})
+    for name in ("duration", "warmup", "rounds"):
+        value = getattr(args, name)
+        if value is not None and value < (0 if name == "warmup" else 1):
+            parser.error(f"--{name} must be at least {0 if name == 'warmup' else 1}")
+    return run.Options(
+        engines=args.engines,
+        duration=args.duration or (10 if args.quick else 20),
+        warmup=args.warmup if args.warmup is not None else (3 if args.quick else 5),
+        rounds=args.rounds or (1 if args.quick else 2),
+        sizes=sizes,
+        instance_class=args.instance_class,
+        quick=args.quick,
+        only=args.configs,
+    )
+
+
+def _missing_tools(engines: list[str]) -> list[str]:
+    needed = {"mariadb": ["mariadbd", "mariadb-install-db", "sysbench"], "postgres": ["pgbench"]}
+    tools = [tool for engine in engines for tool in needed[engine]]
+    if "postgres" in engines:
+        tools.append("sysbench")
+    return sorted({tool for tool in tools if shutil.which(tool) is None})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when it ran (whatever the figures), 2 on bad flags, 1 on failure."""
+    options = parse(sys.argv[1:] if argv is None else argv)
+    # Wide enough for the tables in the saved text too (a pipe would otherwise give 80).
+    console = Console(record=True, width=max(Console().width, 150))
+    missing = _missing_tools(options.engines)
+    if missing:
+        console.print(
+            f"[red]missing tools: {', '.join(missing)}[/] — install them "
+            "(e.g. apt-get install -y sysbench) and run again"
+        )
+        return 2
+    try:
+        results = run.run(options, console)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted; the throwaway servers were stopped and removed")
+        return 130
+    except (servers.ServerError, workloads.WorkloadError) as exc:
+        console.print(f"[red]benchmark failed:[/] {exc}")
+        console.print("the throwaway servers were stopped and removed")
+        return 1
+    report.render(results, console)
+    json_path, text_path = report.save(results, console.export_text(), RESULTS_DIR)
+    console.print(f"raw results: {json_path} and {text_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The configurations compared: engine defaults, RDS defaults, PGTune, dbtier's design.
+
+Each is a mapping of parameter name to value (RDS units), rendered by dbtier's
+own `to_conf` (what `dbtier params design --format conf` prints) into a my.cnf /
+postgresql.conf fragment. `to_conf` comments out what a self-managed server
+cannot take (RDS-only names, TLS enforcement without certificates) and turns
+`huge_pages = on` into `try`; it does so for every configuration alike, and the
+report lists each such line, so the comparison stays like for like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbtier import params
+from dbtier.params.profile import WorkloadProfile
+
+PROFILES_DIR = Path(__file__).with_name("profiles")
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One configuration to benchmark: a key, a label and its values in RDS units."""
+
+    key: str
+    label: str
+    values: dict[str, str]
+
+    def fragment(self, engine: str) -> str:
+        """The configuration file fragment, from dbtier's own renderer (empty for defaults)."""
+        return params.to_conf(engine, self.values) if self.values else ""
+
+    def not_applied(self, engine: str) -> list[str]:
+        """The values the fragment leaves commented out, with the renderer's reason."""
+        return [
+            line.lstrip("# ")
+            for line in self.fragment(engine).splitlines()
+            if line.startswith("# ") and "=" in line
+        ]
+
+
+def for_profile(profile: WorkloadProfile) -> list[Configuration]:
+    """Engine defaults, RDS defaults, PGTune (PostgreSQL only) and dbtier, in that order."""
+    configurations = [
+        Configuration("defaults", "engine defaults", {}),
+        Configuration(
+            "rds-default",
+            "RDS defaults",
+            dict(params.rds_default_values(profile.engine, profile.instance_class)),
+        ),
+    ]
+    if profile.dialect == "postgres":
+        configurations.append(Configuration("pgtune", "PGTune", dict(params.pgtune(profile))))
+    design = params.design(profile)
+    values = {parameter.name: str(parameter.value) for parameter in design.parameters}
+    configurations.append(Configuration("dbtier", "dbtier design", values))
+    return configurations
+
+
+def load(engine: str) -> WorkloadProfile:
+    """The benchmark's own profile for `engine` ("mariadb" or "postgres")."""
+    return params.load_profile(PROFILES_DIR / f"{engine}.yaml")
+
+
+__all__ = ["PROFILES_DIR", "Configuration", "for_profile", "load"]

@@ -1,0 +1,66 @@
+"""A saved run as Markdown tables, for the README: `python -m bench.params.markdown FILE.json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+LABELS = {
+    "defaults": "engine defaults",
+    "rds-default": "RDS defaults",
+    "pgtune": "PGTune",
+    "dbtier": "**dbtier design**",
+}
+
+
+def tables(data: dict[str, Any]) -> str:
+    """One Markdown table per engine: TPS and p95 with spreads, ratios to dbtier's design."""
+    found = {(s["engine"], s["workload"], s["configuration"]): s for s in data["summaries"]}
+    lines: list[str] = []
+    for engine in data["engines"]:
+        name = engine["engine"]
+        lines += [
+            "",
+            f"{engine['profile_engine']} on {engine['instance_class']}:",
+            "",
+            "| workload | configuration | TPS (spread) | p95 ms (spread) "
+            "| dbtier TPS ÷ this | this p95 ÷ dbtier p95 |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        workloads = list(
+            dict.fromkeys(s["workload"] for s in data["summaries"] if s["engine"] == name)
+        )
+        for workload in workloads:
+            ours = found[(name, workload, "dbtier")]
+            first = True
+            for key, label in LABELS.items():
+                summary = found.get((name, workload, key))
+                if summary is None:
+                    continue
+                mine = key == "dbtier"
+                tps_ratio = "" if mine else f"{ours['tps'] / summary['tps']:.2f}×"
+                p95_ratio = "" if mine else f"{summary['p95_ms'] / ours['p95_ms']:.2f}×"
+                tps = f"{summary['tps']:.0f} ({summary['tps_min']:.0f}–{summary['tps_max']:.0f})"
+                p95 = f"{summary['p95_ms']:.1f} ({summary['p95_min']:.1f}–{summary['p95_max']:.1f})"
+                lines.append(
+                    f"| {workload if first else ''} | {label} | {tps} | {p95} "
+                    f"| {tps_ratio} | {p95_ratio} |"
+                )
+                first = False
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables of the JSON file given."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bench.params.markdown RESULTS.json", file=sys.stderr)
+        return 2
+    print(tables(json.loads(Path(args[0]).read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

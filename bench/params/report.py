@@ -1,0 +1,220 @@
+"""The benchmark's tables (rich) and its raw results (JSON), ratios against dbtier's design.
+
+Per engine: for each workload, each configuration's TPS and p95 (median over the
+rounds, with the min–max spread) and the ratios "dbtier TPS ÷ this TPS" and
+"this p95 ÷ dbtier p95" (both above 1 when dbtier's design is faster). Then the
+issue's targets, each with its figure. It prints; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.params.run import Results, Sample
+
+
+@dataclass(frozen=True)
+class Target:
+    """A ratio the issue asks for: dbtier's TPS over a baseline's, on one workload."""
+
+    engine: str
+    workload: str
+    baseline: str
+    at_least: float
+
+
+TARGETS = [
+    Target("mariadb", "sysbench oltp_read_write", "defaults", 1.3),
+    Target("mariadb", "sysbench oltp_read_write", "rds-default", 1.0),
+    Target("postgres", "pgbench tpcb-like", "pgtune", 1.0),
+]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One workload under one configuration, over the rounds."""
+
+    tps: float
+    tps_min: float
+    tps_max: float
+    p95_ms: float
+    p95_min: float
+    p95_max: float
+    errors: int
+
+
+def summarize(samples: list[Sample]) -> Summary:
+    """Median and spread of the rounds' TPS and p95."""
+    tps = [s.measurement.tps for s in samples]
+    p95 = [s.measurement.p95_ms for s in samples]
+    return Summary(
+        tps=statistics.median(tps),
+        tps_min=min(tps),
+        tps_max=max(tps),
+        p95_ms=statistics.median(p95),
+        p95_min=min(p95),
+        p95_max=max(p95),
+        errors=sum(s.measurement.errors for s in samples),
+    )
+
+
+def summaries(results: Results) -> dict[tuple[str, str, str], Summary]:
+    """(engine, workload, configuration) -> its summary."""
+    grouped: dict[tuple[str, str, str], list[Sample]] = {}
+    for sample in results.samples:
+        grouped.setdefault((sample.engine, sample.workload, sample.configuration), []).append(
+            sample
+        )
+    return {key: summarize(group) for key, group in grouped.items()}
+
+
+def _spread(low: float, high: float, digits: int) -> str:
+    return f"{low:.{digits}f}–{high:.{digits}f}" if high != low else ""
+
+
+def engine_table(results: Results, engine: str) -> Table:
+    """One engine's table: workload × configuration, TPS, p95, ratios to dbtier."""
+    run = next(r for r in results.engine_runs if r.engine == engine)
+    table = Table(
+        title=f"{run.profile_engine} on {run.instance_class} — {results.options.rounds} round(s)"
+        f" × {results.options.duration}s, {results.options.sizes.threads} threads",
+        title_justify="left",
+    )
+    for column in ("workload", "configuration", "TPS", "TPS spread", "p95 ms", "p95 spread"):
+        table.add_column(
+            column, justify="left" if column in ("workload", "configuration") else "right"
+        )
+    table.add_column("dbtier TPS ÷ this", justify="right")
+    table.add_column("this p95 ÷ dbtier p95", justify="right")
+    found = summaries(results)
+    workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
+    for workload in workloads:
+        ours = found.get((engine, workload, "dbtier"))
+        for index, configuration in enumerate(run.configurations):
+            summary = found.get((engine, workload, configuration.key))
+            if summary is None:
+                continue
+            is_ours = configuration.key == "dbtier"
+            tps_ratio = "" if ours is None or is_ours else f"{ours.tps / summary.tps:.2f}×"
+            p95_ratio = "" if ours is None or is_ours else f"{summary.p95_ms / ours.p95_ms:.2f}×"
+            table.add_row(
+                workload if index == 0 else "",
+                ("[bold]" if is_ours else "") + configuration.label,
+                f"{summary.tps:.1f}",
+                _spread(summary.tps_min, summary.tps_max, 1),
+                f"{summary.p95_ms:.2f}",
+                _spread(summary.p95_min, summary.p95_max, 2),
+                tps_ratio,
+                p95_ratio,
+                end_section=index == len(run.configurations) - 1,
+            )
+    return table
+
+
+def targets_table(results: Results) -> Table:
+    """The issue's targets with the measured ratios."""
+    table = Table(title="Targets (issue 4): dbtier TPS ÷ baseline TPS", title_justify="left")
+    for column in ("engine", "workload", "baseline", "ratio", "target", ""):
+        table.add_column(column)
+    found = summaries(results)
+    for target in TARGETS:
+        ours = found.get((target.engine, target.workload, "dbtier"))
+        theirs = found.get((target.engine, target.workload, target.baseline))
+        if ours is None or theirs is None:
+            continue
+        ratio = ours.tps / theirs.tps
+        verdict = "[green]met" if ratio >= target.at_least else "[red]missed"
+        table.add_row(
+            target.engine,
+            target.workload,
+            target.baseline,
+            f"{ratio:.2f}×",
+            f"≥ {target.at_least:.1f}×",
+            verdict,
+        )
+    return table
+
+
+def settings_table(results: Results, engine: str) -> Table:
+    """What each configuration set, as read back from the running server."""
+    run = next(r for r in results.engine_runs if r.engine == engine)
+    table = Table(title=f"{engine}: effective settings (read back)", title_justify="left")
+    table.add_column("setting")
+    keys = [c.key for c in run.configurations if c.key in run.settings]
+    labels = {c.key: c.label for c in run.configurations}
+    for key in keys:
+        table.add_column(labels[key])
+    names = list(next(iter(run.settings.values()), {}).keys())
+    for name in names:
+        table.add_row(name, *(run.settings[key].get(name, "") for key in keys))
+    return table
+
+
+def render(results: Results, console: Console) -> None:
+    """Print every table and the notes on what was adapted for the local servers."""
+    for run in results.engine_runs:
+        console.print()
+        console.print(engine_table(results, run.engine))
+        console.print(settings_table(results, run.engine))
+        data = ", ".join(f"{db} {size / 2**30:.2f} GiB" for db, size in run.data_bytes.items())
+        console.print(f"data: {data} (loaded in {run.load_seconds:.0f}s)")
+        peak = f", peak {run.peak_memory_bytes / 2**30:.2f} GiB" if run.peak_memory_bytes else ""
+        console.print(f"memory: {run.memory_limit}{peak}")
+        for configuration in run.configurations:
+            for line in configuration.not_applied(run.profile_engine):
+                console.print(f"  {configuration.label}, not applied locally: {line}")
+    console.print()
+    console.print(targets_table(results))
+    console.print(f"total time {results.seconds / 60:.1f} min")
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    """The raw results as plain data."""
+    found = summaries(results)
+    return {
+        "started": results.started,
+        "seconds": round(results.seconds, 1),
+        "options": dataclasses.asdict(results.options),
+        "engines": [
+            {
+                "engine": run.engine,
+                "profile_engine": run.profile_engine,
+                "instance_class": run.instance_class,
+                "memory_limit": run.memory_limit,
+                "peak_memory_bytes": run.peak_memory_bytes,
+                "data_bytes": run.data_bytes,
+                "load_seconds": round(run.load_seconds, 1),
+                "configurations": [dataclasses.asdict(c) for c in run.configurations],
+                "settings": run.settings,
+            }
+            for run in results.engine_runs
+        ],
+        "samples": [dataclasses.asdict(s) for s in results.samples],
+        "summaries": [
+            {"engine": e, "workload": w, "configuration": c, **dataclasses.asdict(s)}
+            for (e, w, c), s in found.items()
+        ],
+    }
+
+
+def save(results: Results, text: str, directory: Path) -> tuple[Path, Path]:
+    """Write the JSON and the printed text under `directory`; return both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = results.started.replace(" UTC", "").replace(" ", "T").replace(":", "")
+    mode = "quick" if results.options.quick else "full"
+    json_path = directory / f"{stamp}-{mode}.json"
+    text_path = directory / f"{stamp}-{mode}.txt"
+    json_path.write_text(json.dumps(to_json(results), indent=2) + "\n")
+    text_path.write_text(text)
+    return json_path, text_path
+
+
+__all__ = ["TARGETS", "Summary", "Target", "render", "save", "summaries", "to_json"]

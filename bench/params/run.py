@@ -1,0 +1,282 @@
+"""The benchmark's main loop: one throwaway server per engine, every configuration in turn.
+
+For each engine: create the server, load every workload's data once under the
+engine's defaults, then for each round and each configuration restart the
+server with that configuration, prewarm, and run each workload (an untimed
+warm-up, then the timed run). Each round rotates the configuration order by
+one (ABCD, BCDA, ...), so a configuration's runs are never back to back and a
+burst of load on the shared machine does not land on one configuration twice.
+Everything is removed on the way out, Ctrl-C and errors included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bench.params import configs, memory_limit, servers, workloads
+from bench.params.configs import Configuration
+
+PORTS = {"mariadb": 3307, "postgres": 5433}
+
+# What to read back from each running server, to show the configuration really applied.
+SHOWN_SETTINGS = {
+    "mariadb": [
+        "innodb_buffer_pool_size",
+        "innodb_log_file_size",
+        "innodb_io_capacity",
+        "innodb_flush_log_at_trx_commit",
+        "sync_binlog",
+        "log_bin",
+        "max_connections",
+        "tmp_table_size",
+        "table_open_cache",
+        "thread_cache_size",
+        "innodb_adaptive_hash_index",
+        "slow_query_log",
+    ],
+    "postgres": [
+        "shared_buffers",
+        "effective_cache_size",
+        "work_mem",
+        "maintenance_work_mem",
+        "max_wal_size",
+        "checkpoint_timeout",
+        "checkpoint_completion_target",
+        "wal_buffers",
+        "random_page_cost",
+        "effective_io_concurrency",
+        "synchronous_commit",
+        "max_connections",
+        "huge_pages",
+        "shared_preload_libraries",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to run, from the command line."""
+
+    engines: list[str]
+    duration: int
+    warmup: int
+    rounds: int
+    sizes: workloads.Sizes
+    instance_class: str | None
+    quick: bool
+    only: list[str] | None = None  # configuration keys to run (None: all)
+
+
+@dataclass
+class Sample:
+    """One timed run of one workload under one configuration."""
+
+    engine: str
+    workload: str
+    configuration: str
+    round: int
+    measurement: workloads.Measurement
+
+
+@dataclass
+class EngineRun:
+    """What one engine's part of the benchmark set up, for the report."""
+
+    engine: str
+    profile_engine: str
+    instance_class: str
+    configurations: list[Configuration]
+    settings: dict[str, dict[str, str]] = field(default_factory=dict)
+    data_bytes: dict[str, int] = field(default_factory=dict)
+    load_seconds: float = 0.0
+    memory_limit: str = ""
+    peak_memory_bytes: int | None = None
+
+
+@dataclass
+class Results:
+    """Everything measured."""
+
+    options: Options
+    started: str
+    engine_runs: list[EngineRun] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Let SIGTERM unwind like Ctrl-C, so the cleanup below always runs."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _read_settings(server: servers.ThrowawayServer, names: list[str]) -> dict[str, str]:
+    connection = server.connect()
+    try:
+        with connection.cursor() as cursor:
+            values: dict[str, str] = {}
+            for name in names:
+                if server.engine == "mariadb":
+                    cursor.execute("SHOW GLOBAL VARIABLES LIKE %s", (name,))
+                    row = cursor.fetchone()
+                    values[name] = str(row[1]) if row else "?"
+                else:
+                    cursor.execute("SELECT setting, unit FROM pg_settings WHERE name = %s", (name,))
+                    row = cursor.fetchone()
+                    values[name] = (str(row[0]) + (f" {row[1]}" if row[1] else "")) if row else "?"
+            return values
+    finally:
+        connection.close()
+
+
+def _data_bytes(server: servers.ThrowawayServer, databases: list[str]) -> dict[str, int]:
+    connection = server.connect()
+    sizes: dict[str, int] = {}
+    try:
+        with connection.cursor() as cursor:
+            for database in databases:
+                if server.engine == "mariadb":
+                    cursor.execute(
+                        "SELECT COALESCE(SUM(data_length + index_length), 0)"
+                        " FROM information_schema.tables WHERE table_schema = %s",
+                        (database,),
+                    )
+                else:
+                    cursor.execute("SELECT pg_database_size(%s)", (database,))
+                row = cursor.fetchone()
+                sizes[database] = int(row[0]) if row else 0
+    finally:
+        connection.close()
+    return sizes
+
+
+def _server(engine: str, base: Path, limit: memory_limit.MemoryLimit) -> servers.ThrowawayServer:
+    if engine == "mariadb":
+        return servers.MariaDB(base / engine, PORTS[engine], limit)
+    return servers.Postgres(base / engine, PORTS[engine], limit)
+
+
+def _profile(engine: str, instance_class: str | None) -> Any:
+    profile = configs.load(engine)
+    if instance_class is not None:
+        profile = profile.model_copy(update={"instance_class": instance_class})
+    return profile
+
+
+def _run_engine(
+    engine: str, options: Options, base: Path, results: Results, progress: Progress, task: Any
+) -> None:
+    profile = _profile(engine, options.instance_class)
+    configurations = [
+        c for c in configs.for_profile(profile) if options.only is None or c.key in options.only
+    ]
+    engine_run = EngineRun(engine, profile.engine, profile.instance_class, configurations)
+    results.engine_runs.append(engine_run)
+    limit = memory_limit.create(f"dbtier-bench-{engine}", profile.instance.memory_bytes)
+    engine_run.memory_limit = (
+        f"{profile.instance.memory_gib} GiB via {limit.reason}"
+        if limit.applied
+        else f"not constrained ({limit.reason})"
+    )
+    server = _server(engine, base, limit)
+    work = workloads.for_engine(engine, options.sizes)
+    databases = list(dict.fromkeys(w.database for w in work))
+    try:
+        progress.update(task, description=f"{engine}: initializing and loading data")
+        server.initialize()
+        server.start("")
+        loading = time.monotonic()
+        prepared: set[str] = set()
+        for workload in work:
+            if workload.database not in prepared:
+                progress.update(task, description=f"{engine}: loading {workload.database}")
+                workload.prepare(server)
+                prepared.add(workload.database)
+        engine_run.load_seconds = time.monotonic() - loading
+        engine_run.data_bytes = _data_bytes(server, databases)
+        server.stop()
+        for round_number in range(1, options.rounds + 1):
+            shift = (round_number - 1) % len(configurations)
+            order = configurations[shift:] + configurations[:shift]
+            for configuration in order:
+                progress.update(
+                    task, description=f"{engine} r{round_number}: {configuration.label}: starting"
+                )
+                server.start(configuration.fragment(profile.engine))
+                engine_run.settings[configuration.key] = _read_settings(
+                    server, SHOWN_SETTINGS[engine]
+                )
+                server.prewarm(databases)
+                for workload in work:
+                    label = f"{engine} r{round_number}: {configuration.label}: {workload.name}"
+                    progress.update(task, description=label + " (warm-up)")
+                    workload.run(server, options.warmup)
+                    progress.update(task, description=label)
+                    measurement = workload.run(server, options.duration)
+                    results.samples.append(
+                        Sample(engine, workload.name, configuration.key, round_number, measurement)
+                    )
+                    progress.advance(task)
+                server.stop()
+        engine_run.peak_memory_bytes = memory_limit.peak_usage(limit)
+    finally:
+        server.destroy()
+        memory_limit.remove(limit)
+
+
+def steps(options: Options) -> int:
+    """How many timed runs the options ask for (for the progress bar)."""
+    total = 0
+    for engine in options.engines:
+        keys = ["defaults", "rds-default", "dbtier"] + (["pgtune"] if engine == "postgres" else [])
+        configurations = len([k for k in keys if options.only is None or k in options.only])
+        total += options.rounds * configurations * 3
+    return total
+
+
+def run(options: Options, console: Console) -> Results:
+    """Run the whole benchmark; the servers and their data are gone when this returns."""
+    results = Results(options, time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    base = Path(tempfile.mkdtemp(prefix="dbtier-bench-params-"))
+    base.chmod(0o755)  # the servers run as their own users and must reach their directories
+    began = time.monotonic()
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} runs"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    try:
+        with _sigterm_as_interrupt(), progress:
+            task = progress.add_task("starting", total=steps(options))
+            for engine in options.engines:
+                _run_engine(engine, options, base, results, progress, task)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        results.seconds = time.monotonic() - began
+    return results
+
+
+__all__ = ["PORTS", "EngineRun", "Options", "Results", "Sample", "run", "steps"]

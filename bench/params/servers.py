@@ -1,0 +1,326 @@
+"""Throwaway MariaDB and PostgreSQL servers: own data directory, own port, removed on exit.
+
+The shared servers on 3306/5432 are never touched. Each server here lives
+under one temporary directory, listens on 127.0.0.1 at its own port (3307 and
+5433 by default) and on a Unix socket, runs as the engine's system user, and is
+restarted with a new configuration file for each configuration benchmarked.
+The engines differ only in the facts of `MariaDB` and `Postgres`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pymysql  # type: ignore[import-untyped]  # no stubs in the dev group
+
+from bench.params import memory_limit
+
+_READY_TIMEOUT_S = 180.0
+_STOP_TIMEOUT_S = 300.0
+
+
+class ServerError(RuntimeError):
+    """A throwaway server could not be created, started or stopped; the message names its log."""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class ThrowawayServer(ABC):
+    """One server process over one data directory under `base`."""
+
+    engine: str
+    system_user: str
+
+    def __init__(self, base: Path, port: int, limit: memory_limit.MemoryLimit) -> None:
+        self.base = base
+        self.port = port
+        self.limit = limit
+        self.process: subprocess.Popen[bytes] | None = None
+        self.datadir = base / "data"
+        self.log_path = base / "server.log"
+        self.conf_path = base / "server.conf"
+
+    # engine facts -------------------------------------------------------------
+    @abstractmethod
+    def _initialize_argv(self) -> list[str]:
+        """The command that creates an empty data directory."""
+
+    @abstractmethod
+    def _server_argv(self) -> list[str]:
+        """The command that runs the server in the foreground with `conf_path`."""
+
+    @abstractmethod
+    def _harness_conf(self) -> str:
+        """Settings every configuration shares: paths, port, socket (written last, so they win)."""
+
+    @abstractmethod
+    def _compose_conf(self, fragment: str) -> str:
+        """The whole configuration file: `fragment` (a configuration's values) then the harness."""
+
+    @abstractmethod
+    def connect(self, database: str | None = None) -> Any:
+        """A DB-API connection as the superuser over the Unix socket (autocommit)."""
+
+    @abstractmethod
+    def _before_start(self) -> None:
+        """Reset state that would carry one configuration's warmth into the next."""
+
+    @abstractmethod
+    def prewarm(self, databases: list[str]) -> None:
+        """Read every table and index of `databases` once, as a long-running server would have."""
+
+    shutdown_signal: signal.Signals = signal.SIGTERM
+
+    # lifecycle ----------------------------------------------------------------
+    def initialize(self) -> None:
+        """Create the base directory and an empty data directory owned by the system user."""
+        if not _port_free(self.port):
+            raise ServerError(
+                f"port {self.port} is in use; stop what listens there or pass another port"
+            )
+        self.base.mkdir(parents=True)
+        self.base.chmod(0o755)
+        self.datadir.mkdir(mode=0o700)
+        shutil.chown(self.base, self.system_user, self.system_user)
+        shutil.chown(self.datadir, self.system_user, self.system_user)
+        self._run_checked(self._initialize_argv(), "initialize the data directory")
+
+    def start(self, fragment: str) -> None:
+        """Write the configuration (`fragment` + harness settings) and start; wait until ready."""
+        self.conf_path.write_text(self._compose_conf(fragment))
+        shutil.chown(self.conf_path, self.system_user, self.system_user)
+        self._before_start()
+        log = self.log_path.open("ab")
+        argv = memory_limit.wrap(self.limit, self._server_argv())
+        # Own session: a Ctrl-C reaches the benchmark, which then shuts the server down cleanly.
+        self.process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                raise ServerError(
+                    f"{self.engine} exited while starting; see the end of {self.log_path}:\n"
+                    + self.log_tail()
+                )
+            with contextlib.suppress(Exception):
+                self.connect().close()
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise ServerError(f"{self.engine} did not accept connections in {_READY_TIMEOUT_S:.0f}s")
+
+    def stop(self) -> None:
+        """Shut the server down cleanly (kill after a timeout); a no-op when it is not running."""
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        if process.poll() is None:
+            process.send_signal(self.shutdown_signal)
+            try:
+                process.wait(timeout=_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def destroy(self) -> None:
+        """Stop the server and remove everything under `base`."""
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines of the server's log."""
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _run_checked(self, argv: list[str], what: str) -> None:
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise ServerError(
+                f"could not {what} for {self.engine} ({' '.join(argv[:3])} ...):\n"
+                + (result.stderr or result.stdout)[-2000:]
+            )
+
+    def as_user(self, argv: list[str]) -> list[str]:
+        """`argv` run as the engine's system user (servers refuse, or should not run as root)."""
+        user = self.system_user
+        return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", *argv]
+
+
+class MariaDB(ThrowawayServer):
+    """MariaDB 10.11 (mariadbd), configured by a my.cnf given with --defaults-file."""
+
+    engine = "mariadb"
+    system_user = "mysql"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.base / "mysqld.sock"
+
+    def _initialize_argv(self) -> list[str]:
+        return [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={self.datadir}",
+            f"--user={self.system_user}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ]
+
+    def _server_argv(self) -> list[str]:
+        return ["mariadbd", f"--defaults-file={self.conf_path}"]
+
+    def _harness_conf(self) -> str:
+        return "\n".join(
+            [
+                "[mariadbd]",
+                f"user={self.system_user}",
+                f"datadir={self.datadir}",
+                f"socket={self.socket_path}",
+                f"port={self.port}",
+                "bind-address=127.0.0.1",
+                f"pid-file={self.base / 'mariadbd.pid'}",
+                f"log-error={self.log_path}",
+                f"slow_query_log_file={self.base / 'slow.log'}",
+                f"general_log_file={self.base / 'general.log'}",
+                "",
+            ]
+        )
+
+    def _compose_conf(self, fragment: str) -> str:
+        return fragment.rstrip() + "\n\n# bench harness: paths and port\n" + self._harness_conf()
+
+    def _before_start(self) -> None:
+        # MariaDB reloads the pages listed at the previous shutdown; every configuration
+        # starts cold instead, so one configuration's buffer pool never warms the next's.
+        (self.datadir / "ib_buffer_pool").unlink(missing_ok=True)
+
+    def prewarm(self, databases: list[str]) -> None:
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT DISTINCT table_schema, table_name, index_name"
+                    " FROM information_schema.statistics WHERE table_schema IN %s",
+                    (tuple(databases),),
+                )
+                for schema, table, index in cursor.fetchall():
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM `{schema}`.`{table}` FORCE INDEX (`{index}`)"
+                    )
+                    cursor.fetchall()
+        finally:
+            connection.close()
+
+    def connect(self, database: str | None = None) -> Any:
+        return pymysql.connect(
+            unix_socket=str(self.socket_path),
+            user="root",
+            database=database,
+            autocommit=True,
+            connect_timeout=5,
+        )
+
+
+class Postgres(ThrowawayServer):
+    """PostgreSQL 15, its postgresql.conf replaced for each configuration."""
+
+    engine = "postgres"
+    system_user = "postgres"
+    shutdown_signal = signal.SIGINT  # "fast" shutdown: roll back clients, checkpoint, exit
+    bindir = Path("/usr/lib/postgresql/15/bin")
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.base
+
+    def _initialize_argv(self) -> list[str]:
+        return self.as_user(
+            [
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+            ]
+        )
+
+    def _server_argv(self) -> list[str]:
+        return self.as_user(
+            [
+                str(self.bindir / "postgres"),
+                "-D",
+                str(self.datadir),
+                "-c",
+                f"config_file={self.conf_path}",
+            ]
+        )
+
+    def _harness_conf(self) -> str:
+        return "\n".join(
+            [
+                f"port = {self.port}",
+                "listen_addresses = '127.0.0.1'",
+                f"unix_socket_directories = '{self.socket_dir}'",
+                f"hba_file = '{self.datadir / 'pg_hba.conf'}'",
+                f"ident_file = '{self.datadir / 'pg_ident.conf'}'",
+                "logging_collector = off",
+                "",
+            ]
+        )
+
+    def _compose_conf(self, fragment: str) -> str:
+        return fragment.rstrip() + "\n\n# bench harness: paths and port\n" + self._harness_conf()
+
+    def _before_start(self) -> None:
+        return None
+
+    def prewarm(self, databases: list[str]) -> None:
+        # pg_prewarm reads each relation into shared_buffers (as far as they hold it).
+        for database in databases:
+            connection = self.connect(database)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                    cursor.execute(
+                        "SELECT pg_prewarm(c.oid::regclass) FROM pg_class c"
+                        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')"
+                    )
+            finally:
+                connection.close()
+
+    def connect(self, database: str | None = None) -> Any:
+        return psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user="postgres",
+            dbname=database or "postgres",
+            autocommit=True,
+            connect_timeout=5,
+        )
+
+
+__all__ = ["MariaDB", "Postgres", "ServerError", "ThrowawayServer"]
