@@ -417,12 +417,29 @@ def redo_and_checkpoints(ctx: DesignContext) -> list[Decision]:
     return decisions
 
 
+# From this share of writes on, WAL is compressed (bench/params: pgbench tpcb-like).
+WAL_COMPRESSION_MIN_WRITES = 0.1
+
+
 def _wal(ctx: DesignContext, hourly: float, cap: int, estimate: str) -> list[Decision]:
     timeout = 900 if ctx.profile.workload.kind != "olap" else 1800
     # Full-page images after each checkpoint roughly double the WAL of one interval.
     per_checkpoint = hourly * timeout / 3600 * 2
     size_mb = int(_clamp(per_checkpoint, 2 * GiB, cap)) // MiB
+    decisions: list[Decision] = []
+    write_ratio = ctx.profile.workload.write_ratio
+    if write_ratio >= WAL_COMPRESSION_MIN_WRITES:
+        decisions.append(
+            Setting(
+                "wal_compression",
+                "lz4",
+                f"{write_ratio:.0%} writes: the full-page images written after each checkpoint "
+                "dominate WAL; lz4 shrinks them for little CPU, and WAL volume is what "
+                f"{ctx.profile.storage.type}'s throughput and a Multi-AZ standby must carry.",
+            )
+        )
     return [
+        *decisions,
         Setting(
             "checkpoint_timeout",
             str(timeout),
@@ -799,7 +816,7 @@ LEFT_AT_DEFAULT = {
         "autovacuum_max_workers": "the RDS default (3 up to 64 GiB) keeps up with the tables.",
         "checkpoint_completion_target": "already 0.9: checkpoints spread over the interval.",
         "hash_mem_multiplier": "the default 2 lets hashes use twice work_mem, counted above.",
-        "wal_compression": "trades CPU for WAL volume; CPU is scarcer on these classes.",
+        "wal_compression": "read-mostly: little WAL to compress, so it would only cost CPU.",
         "pg_stat_statements.track": "top-level statements are what the application sends.",
     },
 }

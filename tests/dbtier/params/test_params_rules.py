@@ -169,6 +169,14 @@ def test_wal_and_checkpoints(make_profile: Any) -> None:
     assert int(value(pg, "min_wal_size")) <= int(value(pg, "max_wal_size"))
 
 
+def test_wal_compressed_for_write_loads_only(make_profile: Any) -> None:
+    writes = design(make_profile(engine="postgres16", workload__read_ratio=0.7))
+    assert value(writes, "wal_compression") == "lz4"
+    reads = design(make_profile(engine="postgres16", workload__read_ratio=0.95))
+    assert "wal_compression" not in {p.name for p in reads.parameters}
+    assert "wal_compression" in {left.name for left in reads.left_at_default}
+
+
 def test_io_capacity_from_iops(make_profile: Any) -> None:
     gp3 = design(make_profile())
     assert value(gp3, "innodb_io_capacity") == "1500"
