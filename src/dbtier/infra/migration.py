@@ -258,31 +258,25 @@ class Migration(Construct):
         `Failed` and `Unreachable` runs, even one that exits before ECS reports it.
         """
         five = Duration.minutes(5)
+
+        def summed(namespace: str, name: str, dimensions: dict[str, str]) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=namespace,
+                metric_name=name,
+                dimensions_map=dimensions,
+                statistic="Sum",
+                period=five,
+            )
+
         job = {"Job": "migrate"}
         return cloudwatch.MathExpression(
             expression="FILL(stopped, 0) + FILL(failed, 0) + FILL(unreachable, 0)",
             using_metrics={
-                "stopped": cloudwatch.Metric(
-                    namespace="AWS/Events",
-                    metric_name="TriggeredRules",
-                    dimensions_map={"RuleName": self.failure_rule.rule_name},
-                    statistic="Sum",
-                    period=five,
+                "stopped": summed(
+                    "AWS/Events", "TriggeredRules", {"RuleName": self.failure_rule.rule_name}
                 ),
-                "failed": cloudwatch.Metric(
-                    namespace=EMF_NAMESPACE,
-                    metric_name=OUTCOMES["failed"],
-                    dimensions_map=job,
-                    statistic="Sum",
-                    period=five,
-                ),
-                "unreachable": cloudwatch.Metric(
-                    namespace=EMF_NAMESPACE,
-                    metric_name=OUTCOMES["unreachable"],
-                    dimensions_map=job,
-                    statistic="Sum",
-                    period=five,
-                ),
+                "failed": summed(EMF_NAMESPACE, OUTCOMES["failed"], job),
+                "unreachable": summed(EMF_NAMESPACE, OUTCOMES["unreachable"], job),
             },
             label="failed migrations",
             period=five,
