@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,7 @@ class TestDockerfile:
         )
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
 def test_diagram_command_draws_the_synthesized_template(dev: Synthesis, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
