@@ -4,16 +4,16 @@
     ├── UsageError                   exit 2  bad flag, bad input file, bad expression
     │   ├── ConfigError              exit 2  settings or secret that cannot be used
     │   ├── ProfileError             exit 2  an invalid workload profile (params)
-    │   ├── ScheduleExpressionError  exit 2  an invalid EventBridge Scheduler expression
-    │   ├── NotFound                 exit 2  absent, or not the caller's to see (nippo: HTTP 404)
-    │   ├── Conflict                 exit 2  would break a uniqueness rule (nippo: HTTP 409)
-    │   ├── Unauthenticated          exit 2  no or unknown bearer token (nippo: HTTP 401)
-    │   └── Forbidden                exit 2  visible, not the caller's to change (nippo: HTTP 403)
+    │   └── ScheduleExpressionError  exit 2  an invalid EventBridge Scheduler expression
     ├── DatabaseUnreachable          exit 3  no connection after bounded retries
     ├── MigrationFailed              exit 1  a migration raised; names the revision
     ├── LaunchFailed                 exit 1  the launcher could not start the migration job
     ├── DesignError                  exit 1  a parameter design that fails its checks
     └── SynthesisError               exit 1  the CDK app reported errors (e.g. cdk-nag)
+
+The reference service's HTTP-flavoured refusals (NotFound, Conflict,
+Unauthenticated, Forbidden) extend UsageError in `nippo.errors`; dbtier knows
+nothing of HTTP.
 
 Messages name what was wrong, where, and what to do. They never carry a password.
 """
@@ -43,22 +43,6 @@ class ProfileError(UsageError):
 
 class ScheduleExpressionError(UsageError):
     """An EventBridge Scheduler expression is invalid; the message names the field."""
-
-
-class NotFound(UsageError):
-    """A thing the caller named does not exist, or is not theirs to see (ids do not leak)."""
-
-
-class Conflict(UsageError):
-    """The change would break a uniqueness rule (a second report for a date, a taken name)."""
-
-
-class Unauthenticated(UsageError):
-    """No bearer token, or one that matches no user."""
-
-
-class Forbidden(UsageError):
-    """The caller may see the thing but not change it (a mentor editing a report)."""
 
 
 class DatabaseUnreachable(DbtierError):
@@ -93,17 +77,13 @@ class SynthesisError(DbtierError):
 
 __all__ = [
     "ConfigError",
-    "Conflict",
     "DatabaseUnreachable",
     "DbtierError",
     "DesignError",
-    "Forbidden",
     "LaunchFailed",
     "MigrationFailed",
-    "NotFound",
     "ProfileError",
     "ScheduleExpressionError",
     "SynthesisError",
-    "Unauthenticated",
     "UsageError",
 ]

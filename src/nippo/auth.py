@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from dbtier.errors import NotFound, Unauthenticated
+from nippo.errors import NotFound, Unauthenticated
 from nippo.models import Mentorship, User
 
 TOKEN_PREFIX = "nippo_"  # noqa: S105 (a marker that makes leaked tokens greppable)

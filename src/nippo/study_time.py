@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from dbtier.errors import NotFound
 from nippo.auth import Caller, caller_sees_learner, not_visible
+from nippo.errors import NotFound
 from nippo.models import Report, ReportTask, StudyTimeAdjustment, User
 
 

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from dbtier.errors import Unauthenticated
 from nippo.auth import Caller
+from nippo.errors import Unauthenticated
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -14,16 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from dbtier.errors import (
-    Conflict,
-    DatabaseUnreachable,
-    DbtierError,
-    Forbidden,
-    NotFound,
-    Unauthenticated,
-    UsageError,
-)
+from dbtier.errors import DatabaseUnreachable, DbtierError, UsageError
 from dbtier.logs import get_logger
+from nippo.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 log = get_logger("nippo.api")
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from dbtier.errors import Forbidden, NotFound, UsageError
+from dbtier.errors import UsageError
 from nippo.auth import Caller, authenticate, caller_sees_learner, not_visible
+from nippo.errors import Forbidden, NotFound
 from nippo.models import Feedback, Mentorship, Report, User
 from nippo.service.unit_of_work import writing
 

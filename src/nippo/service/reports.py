@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from dbtier.errors import Conflict, Forbidden
 from nippo.auth import Caller, authenticate, caller_sees_learner, not_visible
 from nippo.document import ReportDocument
+from nippo.errors import Conflict, Forbidden
 from nippo.models import Report, ReportTask, User
 from nippo.service.limits import check_document, check_range, check_report_date
 from nippo.service.storage import fill_report

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dbtier.errors import Conflict
+from nippo.errors import Conflict
 
 
 @contextmanager

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dbtier.errors import Conflict, NotFound, UsageError
+from dbtier.errors import UsageError
 from nippo.auth import Caller, authenticate, hash_token, new_token
+from nippo.errors import Conflict, NotFound
 from nippo.models import DEFAULT_TIMEZONE, ROLES, Mentorship, User
 from nippo.service.unit_of_work import writing
 
