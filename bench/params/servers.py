@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pymysql  # type: ignore[import-untyped]  # no stubs in the dev group
+import pymysql
 
 from bench.params import memory_limit
 

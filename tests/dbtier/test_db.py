@@ -274,6 +274,7 @@ def test_mysql_access_denied_is_an_auth_failure(database_url: URL) -> None:
         engine.connect()
     engine.dispose()
     assert is_auth_failure(caught.value)  # wrapped by SQLAlchemy
+    assert caught.value.orig is not None
     assert is_auth_failure(caught.value.orig)  # and the driver's own
     assert FIRST not in str(caught.value)
 

@@ -32,7 +32,7 @@ def container(s: Synthesis, name: str) -> dict[str, Any]:
 def logical_id(s: Synthesis, type_: str, path_part: str) -> str:
     ids = [k for k in s.resources(type_) if path_part in k]
     assert len(ids) == 1, f"{type_} with {path_part}: {ids}"
-    return ids[0]
+    return str(ids[0])
 
 
 class TestNetwork:

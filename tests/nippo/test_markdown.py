@@ -9,7 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbtier.errors import UsageError
-from nippo.document import DeclaredStudyTime, Note, ReportDocument, Section, Task
+from nippo.document import (
+    DeclaredStudyTime,
+    Language,
+    Note,
+    ReportDocument,
+    Section,
+    SectionKind,
+    Task,
+)
 from nippo.durations import MAX_MINUTES
 from nippo.markdown import HEADINGS, MarkdownError, parse_report, render_report
 
@@ -315,7 +323,7 @@ def _notes(depth: int) -> st.SearchStrategy[list[Note]]:
 
 @st.composite
 def documents(draw: st.DrawFn) -> ReportDocument:
-    lang = draw(st.sampled_from(["ja", "en"]))
+    lang: Language = draw(st.sampled_from(["ja", "en"]))
     suffix = draw(st.one_of(st.just(""), _line.map(lambda s: " " + s)))
     tasks = draw(
         st.lists(st.builds(Task, _line, st.integers(0, MAX_MINUTES), _notes(2)), max_size=4)
@@ -325,7 +333,7 @@ def documents(draw: st.DrawFn) -> ReportDocument:
         intro = Section("other", "", draw(_notes(1)), draw(_verbatim))
         if intro.notes or intro.body:
             sections.append(intro)
-    kinds = draw(st.permutations(["learned", "felt", "next", "other", "other"]))
+    kinds: list[SectionKind] = draw(st.permutations(["learned", "felt", "next", "other", "other"]))
     for kind in kinds[: draw(st.integers(0, 5))]:
         heading = HEADINGS[kind][lang] if kind != "other" else "Memo " + draw(_line)
         sections.append(Section(kind, heading, draw(_notes(2)), draw(_verbatim)))

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from dbtier.cli import app
 
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
 
-def _invoke(*args: str):
+
+def _invoke(*args: str) -> Result:
     return CliRunner().invoke(app, ["migrate", *args])
 
 
 @pytest.mark.parametrize("backend", ["mysql"])
-def test_failing_migration_on_mariadb_exits_1_naming_revision_and_statements(job_db) -> None:
+def test_failing_migration_on_mariadb_exits_1_naming_revision_and_statements(
+    job_db: JobDatabase,
+) -> None:
     runner = job_db.cli(["migrate", "run", "--alembic-config", str(job_db.project("failing"))])
     out, err = runner.communicate(timeout=120)
     assert runner.returncode == 1, err
@@ -33,7 +40,7 @@ def test_failing_migration_on_mariadb_exits_1_naming_revision_and_statements(job
     assert job_db.versions() == ["f0001"]
 
 
-def test_stamp_after_a_manual_recovery_then_run_is_a_noop(job_db) -> None:
+def test_stamp_after_a_manual_recovery_then_run_is_a_noop(job_db: JobDatabase) -> None:
     failing = str(job_db.project("failing"))
     url = ["--database-url", job_db.url_text]
     assert _invoke("run", "--alembic-config", failing, *url).exit_code == 1
@@ -45,7 +52,7 @@ def test_stamp_after_a_manual_recovery_then_run_is_a_noop(job_db) -> None:
     assert job_db.statuses() == {"failed": 1, "noop": 1}
 
 
-def test_status_plan_and_history(job_db) -> None:
+def test_status_plan_and_history(job_db: JobDatabase) -> None:
     slow = str(job_db.project("slow"))
     url = ["--database-url", job_db.url_text]
 
@@ -76,7 +83,7 @@ def test_status_plan_and_history(job_db) -> None:
     assert "nothing pending" in _invoke("plan", "--alembic-config", slow, *url).output
 
 
-def test_plan_offline_from_base_needs_no_database(tmp_path) -> None:
+def test_plan_offline_from_base_needs_no_database(tmp_path: Path) -> None:
     from pathlib import Path
 
     slow = Path(__file__).resolve().parents[2] / "data/alembic_projects/slow/alembic.ini"
@@ -95,7 +102,7 @@ def test_plan_offline_from_base_needs_no_database(tmp_path) -> None:
         (["--lock-wait", "-1"], "--lock-wait"),
     ],
 )
-def test_bad_input_exits_2(tmp_path, args: list[str], needle: str) -> None:
+def test_bad_input_exits_2(tmp_path: Path, args: list[str], needle: str) -> None:
     result = _invoke("run", "--data-dir", str(tmp_path), *args)
     assert result.exit_code == 2
     assert needle in result.output

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dbtier.migrate import run_job
 
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
+
 RUNNERS = 8
 
 
-def _wait_until(condition, what: str, timeout: float = 300.0) -> None:
+def _wait_until(condition: Callable[[], object], what: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -28,7 +33,7 @@ def _wait_until(condition, what: str, timeout: float = 300.0) -> None:
 
 
 @pytest.mark.slow
-def test_eight_runners_exactly_one_applies(job_db, tmp_path: Path) -> None:
+def test_eight_runners_exactly_one_applies(job_db: JobDatabase, tmp_path: Path) -> None:
     release = tmp_path / "release"
     env = {"DBTIER_TEST_RELEASE_FILE": str(release), "DBTIER_TEST_MAX_WAIT": "400"}
     args = ["migrate", "run", "--alembic-config", str(job_db.project("slow")), "--lock-wait", "0.5"]
@@ -43,7 +48,7 @@ def test_eight_runners_exactly_one_applies(job_db, tmp_path: Path) -> None:
     outputs = [runner.communicate(timeout=300) for runner in runners]
     codes = [runner.returncode for runner in runners]
     assert codes == [0] * RUNNERS, [err for _out, err in outputs]
-    outcomes = sorted(job_db.emf_status(out) for out, _err in outputs)
+    outcomes = sorted(str(job_db.emf_status(out)) for out, _err in outputs)
     assert outcomes == ["skipped"] * (RUNNERS - 1) + ["succeeded"]
     assert job_db.statuses() == {"succeeded": 1, "skipped": RUNNERS - 1}
     assert job_db.versions() == ["s0003"]
@@ -51,7 +56,7 @@ def test_eight_runners_exactly_one_applies(job_db, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_sigkill_mid_migration_leaves_no_lock(
-    job_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    job_db: JobDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started, release = tmp_path / "started", tmp_path / "release"
     env = {"DBTIER_TEST_STARTED_FILE": str(started), "DBTIER_TEST_RELEASE_FILE": str(release)}
@@ -76,7 +81,9 @@ def test_sigkill_mid_migration_leaves_no_lock(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["mysql", "postgres"])
-def test_sigkill_during_a_long_server_side_statement_leaves_no_lock(job_db, tmp_path: Path) -> None:
+def test_sigkill_during_a_long_server_side_statement_leaves_no_lock(
+    job_db: JobDatabase, tmp_path: Path
+) -> None:
     """The killed runner's backend is busy in a 60 s statement, not idle in a transaction.
 
     PostgreSQL would keep that session (and its advisory lock) until the

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
@@ -10,8 +12,11 @@ from sqlalchemy import text
 from dbtier.migrate import JobResult, run_job
 from dbtier.migrate.lock import lock_for
 
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
 
-def test_applies_to_head_then_noop(job_db, capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_applies_to_head_then_noop(job_db: JobDatabase, capsys: pytest.CaptureFixture[str]) -> None:
     slow = job_db.project("slow")
     first = run_job(job_db.settings(), config=slow, trigger_id="t-1")
     assert (first.status, first.exit_code) == ("succeeded", 0)
@@ -31,7 +36,7 @@ def test_applies_to_head_then_noop(job_db, capsys: pytest.CaptureFixture[str]) -
     assert [m["status"] for m in metrics] == ["succeeded", "noop"]
 
 
-def test_skips_while_another_session_holds_the_lock(job_db) -> None:
+def test_skips_while_another_session_holds_the_lock(job_db: JobDatabase) -> None:
     engine = job_db.engine()
     with engine.connect() as other:
         lock = lock_for(other)
@@ -44,7 +49,7 @@ def test_skips_while_another_session_holds_the_lock(job_db) -> None:
     assert not job_db.has_table("alembic_version")
 
 
-def test_failed_migration_is_recorded_with_its_revision(job_db) -> None:
+def test_failed_migration_is_recorded_with_its_revision(job_db: JobDatabase) -> None:
     result: JobResult = run_job(job_db.settings(), config=job_db.project("failing"))
     assert (result.status, result.exit_code) == ("failed", 1)
     assert result.applied == ("f0001",)
@@ -66,7 +71,7 @@ def test_failed_migration_is_recorded_with_its_revision(job_db) -> None:
         assert job_db.has_table("ledger")
 
 
-def test_a_dead_runners_row_is_closed_by_the_next_run(job_db) -> None:
+def test_a_dead_runners_row_is_closed_by_the_next_run(job_db: JobDatabase) -> None:
     run_job(job_db.settings(), config=job_db.project("slow"))
     engine = job_db.engine()
     with engine.begin() as conn:
@@ -82,7 +87,7 @@ def test_a_dead_runners_row_is_closed_by_the_next_run(job_db) -> None:
     assert status == "failed"
 
 
-def test_default_project_is_nippos_migrations(job_db) -> None:
+def test_default_project_is_nippos_migrations(job_db: JobDatabase) -> None:
     from alembic.script import ScriptDirectory
 
     from nippo.migrations import alembic_config
@@ -95,7 +100,7 @@ def test_default_project_is_nippos_migrations(job_db) -> None:
 
 @pytest.mark.parametrize("backend", ["postgres"])
 def test_connection_killed_mid_migration_is_recorded_as_failed(
-    job_db, tmp_path, monkeypatch: pytest.MonkeyPatch
+    job_db: JobDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import threading
     import time

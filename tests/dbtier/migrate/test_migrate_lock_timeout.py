@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 from alembic import command
@@ -22,6 +23,9 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from dbtier.migrate import JobResult, run_job
+
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
 
 LOCK_TIMEOUT = 1.0
 SCHEDULING_SLACK = 1.0  # thread and network scheduling on a shared, busy machine
@@ -37,7 +41,9 @@ WAITING_SQL = {
 
 
 @pytest.mark.parametrize("backend", ["mysql", "postgres"])
-def test_blocked_ddl_gives_up_and_retries_and_readers_wait_at_most_the_timeout(job_db) -> None:
+def test_blocked_ddl_gives_up_and_retries_and_readers_wait_at_most_the_timeout(
+    job_db: JobDatabase,
+) -> None:
     blocked = job_db.project("blocked")
     setup = Config(str(blocked))
     setup.set_main_option("sqlalchemy.url", job_db.url_text.replace("%", "%%"))

@@ -102,7 +102,9 @@ def test_run_calls_the_local_launcher_at_each_fire(
     [call] = calls
     assert call["schedule_name"] == "dbtier-migrations"
     assert isinstance(call["scheduled_time"], datetime)
-    assert call["scheduled_time"].utcoffset().total_seconds() == 9 * 3600
+    offset = call["scheduled_time"].utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == 9 * 3600
     assert call["settings"].data_dir == tmp_path
     assert call["execution_id"]
 

@@ -71,7 +71,9 @@ def cron_text(draw: st.DrawFn) -> str:
     return f"cron({draw(minutes)} {draw(hours)} {dom} * {dow} *)"
 
 
-def oracle(expression: CronExpression, zone: ZoneInfo, after: datetime, until: datetime) -> list:
+def oracle(
+    expression: CronExpression, zone: ZoneInfo, after: datetime, until: datetime
+) -> list[datetime]:
     found, seen = [], set()
     moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
     while moment <= until:
