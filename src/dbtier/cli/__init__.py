@@ -27,6 +27,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "params": ("dbtier.cli.params", "Design an RDS parameter group from a workload."),
     "infra": ("dbtier.cli.infra", "Synthesize and draw the CDK app."),
     "cost": ("dbtier.cli.cost", "Estimate and report AWS cost."),
+    "schema": ("dbtier.cli.schema", "Review a live database's physical design."),
 }
 
 
