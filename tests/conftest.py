@@ -18,8 +18,6 @@ import structlog
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from dbtier.testing.servers import ThrowawayServer
-
 MYSQL_URL = os.environ.get("DBTIER_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 POSTGRES_URL = os.environ.get(
     "DBTIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -57,16 +55,6 @@ def _timeout(backend: str) -> dict[str, int]:
 def require_backend(backend: str) -> None:
     """Skip (or, in CI, fail) when the backend's server is not reachable."""
     problem = server_problem(backend)
-    if problem is None:
-        return
-    if REQUIRE_SERVERS:
-        pytest.fail(f"{problem} (DBTIER_REQUIRE_DB_SERVERS=1)")
-    pytest.skip(problem)
-
-
-def require_throwaway(server_class: type[ThrowawayServer]) -> None:
-    """Skip (or, in CI, fail) when this machine cannot start a throwaway server of that engine."""
-    problem = server_class.available()
     if problem is None:
         return
     if REQUIRE_SERVERS:

@@ -394,6 +394,19 @@ class ThrowawayServer(ABC):
         return None
 
 
+def require_available(server_class: type[ThrowawayServer]) -> None:
+    """In a pytest test: skip when this machine cannot start that engine, with the reason;
+    fail instead under DBTIER_REQUIRE_DB_SERVERS=1 (CI), as the shared-server fixtures do."""
+    import pytest
+
+    problem = server_class.available()
+    if problem is None:
+        return
+    if os.environ.get("DBTIER_REQUIRE_DB_SERVERS") == "1":
+        pytest.fail(f"{problem} (DBTIER_REQUIRE_DB_SERVERS=1)")
+    pytest.skip(problem)
+
+
 class ThrowawayMariaDB(ThrowawayServer):
     """MariaDB (mariadbd) configured by a my.cnf given with --defaults-file."""
 
@@ -443,7 +456,7 @@ class ThrowawayMariaDB(ThrowawayServer):
         return {"charset": "utf8mb4"}
 
     def connect(self, database: str | None = None) -> Any:
-        import pymysql  # type: ignore[import-untyped]  # no stubs in the dev group
+        import pymysql
 
         return pymysql.connect(
             unix_socket=str(self.socket_path),
@@ -527,4 +540,5 @@ __all__ = [
     "ThrowawayPostgres",
     "ThrowawayServer",
     "free_port",
+    "require_available",
 ]

@@ -7,13 +7,13 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import require_throwaway
 from dbtier.testing.servers import (
     ServerError,
     ThrowawayMariaDB,
     ThrowawayPostgres,
     ThrowawayServer,
     free_port,
+    require_available,
 )
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ SHOW_MAX = {"mariadb": "SELECT @@max_connections", "postgres": "SHOW max_connect
 @pytest.mark.parametrize("engine", list(ENGINES))
 def test_lifecycle_start_query_freeze_thaw_stop_kill(engine: str) -> None:
     cls = ENGINES[engine]
-    require_throwaway(cls)
+    require_available(cls)
     with cls(config=EXTRA[engine]) as server:
         assert server.port != 3306 and server.port != 5432
         assert server.pid is not None
@@ -74,7 +74,7 @@ def test_lifecycle_start_query_freeze_thaw_stop_kill(engine: str) -> None:
 
 
 def test_freeze_needs_a_running_server() -> None:
-    require_throwaway(ThrowawayPostgres)
+    require_available(ThrowawayPostgres)
     server = ThrowawayPostgres()
     try:
         with pytest.raises(ServerError, match="not running"):
