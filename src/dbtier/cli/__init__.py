@@ -28,6 +28,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "infra": ("dbtier.cli.infra", "Synthesize and draw the CDK app."),
     "cost": ("dbtier.cli.cost", "Estimate and report AWS cost."),
     "schema": ("dbtier.cli.schema", "Review a live database's physical design."),
+    "logs": ("dbtier.cli.logs", "Digest slow query logs (files, RDS, CloudWatch)."),
 }
 
 

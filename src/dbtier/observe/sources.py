@@ -1,0 +1,169 @@
+"""Where logs come from: local files (plain or gzip), RDS log files, a CloudWatch log group.
+
+Each source is a name plus an iterator of byte chunks, so the parsers never
+hold a whole log: a local file is read 4 MiB at a time (gzip by its magic
+bytes, whatever the name), an RDS log file one `DownloadDBLogFilePortion`
+page at a time (following `Marker` while `AdditionalDataPending`), and a
+CloudWatch log group one `FilterLogEvents` page at a time (following
+`nextToken`, limited to the --since/--until range on the server side).
+
+RDS writes one log file per hour (`slowquery/mysql-slowquery.log.<date>.<hour>`,
+`error/postgresql.log.<date>-<hour>`); without file names we list them with
+`DescribeDBLogFiles` and keep those written since --since. CloudWatch keeps
+one event per slow-log entry (MySQL/MariaDB) or per log line (PostgreSQL);
+joining the messages with newlines gives back the file's text.
+
+AWS clients come from boto3 with the region of dbtier's settings
+(`DBTIER_AWS_REGION`) and boto3's own credential chain, like the rest of dbtier.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dbtier.errors import UsageError
+
+CHUNK_BYTES = 4 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """A named log and how to read it as byte chunks (each call reads it afresh)."""
+
+    name: str
+    open_chunks: Callable[[], Iterator[bytes]]
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as raw:
+        magic = raw.read(2)
+        raw.seek(0)
+        stream: Any = gzip.GzipFile(fileobj=raw) if magic == _GZIP_MAGIC else raw
+        try:
+            while chunk := stream.read(CHUNK_BYTES):
+                yield chunk
+        except (OSError, EOFError) as exc:
+            # A gzip cut short (a copy still being written): keep what was read, say so.
+            raise TruncatedInput(f"{path}: {exc}") from exc
+
+
+class TruncatedInput(Exception):
+    """A compressed input ended early; the digest keeps what came before."""
+
+
+def local_file(path: Path) -> LogSource:
+    """A log file on disk, plain or gzip."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such log file")
+    return LogSource(str(path), lambda: _file_chunks(path))
+
+
+def _rds_file_chunks(client: Any, instance: str, name: str) -> Iterator[bytes]:
+    marker = "0"
+    while True:
+        page = client.download_db_log_file_portion(
+            DBInstanceIdentifier=instance, LogFileName=name, Marker=marker
+        )
+        data = page.get("LogFileData") or ""
+        if data:
+            yield data.encode("utf-8", "surrogateescape")
+        if not page.get("AdditionalDataPending"):
+            return
+        next_marker = page.get("Marker")
+        if not next_marker or next_marker == marker:
+            return
+        marker = next_marker
+
+
+def rds_log_files(
+    client: Any, instance: str, contains: str, since_ms: int | None
+) -> list[tuple[str, int]]:
+    """(name, last written ms) of the instance's log files whose name contains `contains`."""
+    files: list[tuple[str, int]] = []
+    request: dict[str, Any] = {"DBInstanceIdentifier": instance, "FilenameContains": contains}
+    if since_ms is not None:
+        request["FileLastWritten"] = since_ms
+    while True:
+        page = client.describe_db_log_files(**request)
+        files.extend(
+            (entry["LogFileName"], int(entry.get("LastWritten", 0)))
+            for entry in page.get("DescribeDBLogFiles", [])
+        )
+        if not page.get("Marker"):
+            break
+        request["Marker"] = page["Marker"]
+    return sorted(files, key=lambda item: (item[1], item[0]))
+
+
+def rds_sources(
+    client: Any, instance: str, names: list[str], contains: str, since_ms: int | None
+) -> list[LogSource]:
+    """One source per RDS log file: the named ones, or those listed since --since."""
+    if not names:
+        names = [name for name, _ in rds_log_files(client, instance, contains, since_ms)]
+        if not names:
+            raise UsageError(
+                f"RDS instance {instance!r} has no log file containing {contains!r}"
+                + (" written in the time range" if since_ms is not None else "")
+                + "; is the log enabled (slow_query_log / log_min_duration_statement)?"
+            )
+    return [
+        LogSource(
+            f"rds:{instance}/{name}",
+            lambda name=name: _rds_file_chunks(client, instance, name),  # type: ignore[misc]
+        )
+        for name in names
+    ]
+
+
+def _cloudwatch_chunks(
+    client: Any, group: str, start_ms: int | None, end_ms: int | None
+) -> Iterator[bytes]:
+    request: dict[str, Any] = {"logGroupName": group}
+    if start_ms is not None:
+        request["startTime"] = start_ms
+    if end_ms is not None:
+        request["endTime"] = end_ms
+    while True:
+        page = client.filter_log_events(**request)
+        messages = [event["message"] for event in page.get("events", [])]
+        if messages:
+            text = "\n".join(message.rstrip("\n") for message in messages) + "\n"
+            yield text.encode("utf-8", "surrogateescape")
+        token = page.get("nextToken")
+        if not token or token == request.get("nextToken"):
+            return
+        request["nextToken"] = token
+
+
+def cloudwatch_source(
+    client: Any, group: str, start_ms: int | None, end_ms: int | None
+) -> LogSource:
+    """The events of a CloudWatch log group in a time range, as one log."""
+    return LogSource(
+        f"cloudwatch:{group}", lambda: _cloudwatch_chunks(client, group, start_ms, end_ms)
+    )
+
+
+def aws_client(service: str, region: str) -> Any:
+    """A boto3 client in dbtier's region, with boto3's credential chain."""
+    import boto3
+
+    return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+
+__all__ = [
+    "CHUNK_BYTES",
+    "LogSource",
+    "TruncatedInput",
+    "aws_client",
+    "cloudwatch_source",
+    "local_file",
+    "rds_log_files",
+    "rds_sources",
+]
