@@ -31,13 +31,13 @@ from dbtier.observe.digest import Digest
 _SEPARATOR = b";\n#"
 _HEADER = re.compile(
     rb"""(?:
-      \#\ Time:\ (?P<time>[^\n]*)\n
+      \#\ Time:\ (?P<time>[^\n]*)(?:\n|\Z)
     | \#\ Query_time:\ (?P<qt>[0-9.]+)\s+Lock_time:\ (?P<lt>[0-9.]+)
-        \s+Rows_sent:\ (?P<rs>[0-9]+)\s+Rows_examined:\ (?P<rx>[0-9]+)[^\n]*\n
-    | SET\ timestamp=(?P<ts>[0-9]+)[^\n]*\n
-    | \#[^\n]*\n
-    | use\ [^\n]*\n
-    | SET\ (?:last_insert_id|insert_id)[^\n]*\n
+        \s+Rows_sent:\ (?P<rs>[0-9]+)\s+Rows_examined:\ (?P<rx>[0-9]+)[^\n]*(?:\n|\Z)
+    | SET\ timestamp=(?P<ts>[0-9]+)[^\n]*(?:\n|\Z)
+    | \#[^\n]*(?:\n|\Z)
+    | use\ [^\n]*(?:\n|\Z)
+    | SET\ (?:last_insert_id|insert_id)[^\n]*(?:\n|\Z)
     )*""",
     re.VERBOSE,
 )
@@ -48,6 +48,9 @@ _BANNER = re.compile(
 )
 _BANNER_HINTS = (b", Version: ", b"Tcp port:", b"Id Command")
 _ADMIN = re.compile(rb"^# (administrator command: [^\n]*?);?$", re.MULTILINE)
+# MySQL writes `SET timestamp=N;` then `# administrator command: Quit;`, so the
+# split on `;\n#` leaves the command alone in the next record (pt reads it the same way).
+_ADMIN_RECORD = b" administrator command: "
 
 
 def _time_line(value: bytes) -> float | None:
@@ -94,7 +97,10 @@ class SlowLogParser:
         last = len(records) - 1
         match = _HEADER.match
         add = self.digest.add
+        skip = -1
         for index, record in enumerate(records):
+            if index == skip:
+                continue
             if index:
                 record = b"#" + record
             if index == last:
@@ -109,7 +115,10 @@ class SlowLogParser:
                 "qt", "lt", "rs", "rx", "ts"
             )
             statement: bytes | None = record[header.end() :]
-            if query_time is None or not statement or statement[:1] == b"#":
+            if not statement and index < last and records[index + 1].startswith(_ADMIN_RECORD):
+                skip = index + 1
+                statement = records[skip].strip().rstrip(b";")
+            elif query_time is None or not statement or statement[:1] == b"#":
                 statement = self._without_statement(record, query_time, base, part)
                 if statement is None or query_time is None:
                     continue

@@ -41,15 +41,32 @@ class LogSource:
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as raw:
-        magic = raw.read(2)
-        raw.seek(0)
-        stream: Any = gzip.GzipFile(fileobj=raw) if magic == _GZIP_MAGIC else raw
-        try:
-            while chunk := stream.read(CHUNK_BYTES):
+        if raw.read(2) != _GZIP_MAGIC:
+            raw.seek(0)
+            while chunk := raw.read(CHUNK_BYTES):
                 yield chunk
-        except (OSError, EOFError) as exc:
-            # A gzip cut short (a copy still being written): keep what was read, say so.
-            raise TruncatedInput(f"{path}: {exc}") from exc
+            return
+        raw.seek(0)
+        yield from _gzip_chunks(gzip.GzipFile(fileobj=raw), path)
+
+
+def _gzip_chunks(stream: gzip.GzipFile, path: Path) -> Iterator[bytes]:
+    """Decompressed chunks; a stream cut short yields what it had, then says so."""
+    pending: list[bytes] = []
+    size = 0
+    try:
+        while piece := stream.read1(CHUNK_BYTES):
+            pending.append(piece)
+            size += len(piece)
+            if size >= CHUNK_BYTES:
+                yield b"".join(pending)
+                pending, size = [], 0
+    except (OSError, EOFError) as exc:
+        if pending:
+            yield b"".join(pending)
+        raise TruncatedInput(f"{path}: {exc}") from exc
+    if pending:
+        yield b"".join(pending)
 
 
 class TruncatedInput(Exception):
@@ -128,7 +145,7 @@ def _cloudwatch_chunks(
     if start_ms is not None:
         request["startTime"] = start_ms
     if end_ms is not None:
-        request["endTime"] = end_ms
+        request["endTime"] = end_ms - 1  # FilterLogEvents includes endTime; --until does not
     while True:
         page = client.filter_log_events(**request)
         messages = [event["message"] for event in page.get("events", [])]
