@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from observe_samples import by_fingerprint, digest_of
 from typer.testing import CliRunner
 
 from dbtier.cli import app
 from dbtier.errors import UsageError
 from dbtier.observe.run import digest_sources
 from dbtier.observe.sources import cloudwatch_source, rds_sources
+
+if TYPE_CHECKING:
+    from tests.dbtier.observe.conftest import ClassesOf, DigestOf
 
 REGION = "ap-northeast-1"
 INSTANCE = "nippo-db"
@@ -36,7 +38,9 @@ def _pages(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-def test_rds_log_file_is_read_page_by_page(rds: tuple[Any, Stubber], samples: Path) -> None:
+def test_rds_log_file_is_read_page_by_page(
+    rds: tuple[Any, Stubber], samples: Path, digest_of: DigestOf, classes_of: ClassesOf
+) -> None:
     client, stubber = rds
     text = (samples / "mysql8-slow.log").read_text()
     pages = _pages(text, 400)
@@ -87,7 +91,7 @@ def test_rds_log_file_is_read_page_by_page(rds: tuple[Any, Stubber], samples: Pa
         f"rds:{INSTANCE}/slowquery/mysql-slowquery.log",
     ]
     digest = digest_sources(sources)
-    assert by_fingerprint(digest) == by_fingerprint(digest_of(samples / "mysql8-slow.log"))
+    assert classes_of(digest) == classes_of(digest_of(samples / "mysql8-slow.log"))
     assert digest.sources[1].endswith("(empty)")
 
 
@@ -106,7 +110,9 @@ def test_rds_instance_without_matching_files_is_a_usage_error(rds: tuple[Any, St
         rds_sources(client, INSTANCE, [], "postgresql.log", 5)
 
 
-def test_rds_named_postgres_file(rds: tuple[Any, Stubber], samples: Path) -> None:
+def test_rds_named_postgres_file(
+    rds: tuple[Any, Stubber], samples: Path, digest_of: DigestOf, classes_of: ClassesOf
+) -> None:
     client, stubber = rds
     name = "error/postgresql.log.2026-11-30-03"
     stubber.add_response(
@@ -115,7 +121,7 @@ def test_rds_named_postgres_file(rds: tuple[Any, Stubber], samples: Path) -> Non
         {"DBInstanceIdentifier": INSTANCE, "LogFileName": name, "Marker": "0"},
     )
     digest = digest_sources(rds_sources(client, INSTANCE, [name], "postgresql.log", None))
-    assert by_fingerprint(digest) == by_fingerprint(digest_of(samples / "postgres-rds.log"))
+    assert classes_of(digest) == classes_of(digest_of(samples / "postgres-rds.log"))
 
 
 def _slow_entries(samples: Path) -> list[str]:
@@ -127,7 +133,9 @@ def _slow_entries(samples: Path) -> list[str]:
 
 
 @mock_aws
-def test_cloudwatch_group_is_paged_and_limited_to_the_range(samples: Path) -> None:
+def test_cloudwatch_group_is_paged_and_limited_to_the_range(
+    samples: Path, digest_of: DigestOf, classes_of: ClassesOf
+) -> None:
     client = boto3.client("logs", region_name=REGION)
     group = f"/aws/rds/instance/{INSTANCE}/slowquery"
     client.create_log_group(logGroupName=group)
@@ -149,9 +157,9 @@ def test_cloudwatch_group_is_paged_and_limited_to_the_range(samples: Path) -> No
         calls.append(request)
         return real(limit=2, **request)
 
-    client.filter_log_events = small_pages  # type: ignore[method-assign]
+    client.filter_log_events = small_pages
     digest = digest_sources([cloudwatch_source(client, group, None, None)])
-    assert by_fingerprint(digest) == by_fingerprint(digest_of(samples / "mysql8-slow.log"))
+    assert classes_of(digest) == classes_of(digest_of(samples / "mysql8-slow.log"))
     assert len(calls) >= 3
     assert "nextToken" in calls[-1]
 

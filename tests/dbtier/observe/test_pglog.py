@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from observe_samples import by_fingerprint, digest_of
+from typing import TYPE_CHECKING
 
 from dbtier.observe.digest import Digest
 from dbtier.observe.pglog import parse_csvlog, parse_stderr
 from dbtier.observe.run import detect_format
+
+if TYPE_CHECKING:
+    from tests.dbtier.observe.conftest import ClassesOf, DigestOf
 
 # From a throwaway PostgreSQL 15 with log_min_duration_statement = 0, psql and psycopg 3.
 EXPECTED = {
@@ -25,33 +27,35 @@ EXPECTED = {
 }
 
 
-def test_rds_prefix_stderr_log(samples: Path) -> None:
+def test_rds_prefix_stderr_log(samples: Path, digest_of: DigestOf, classes_of: ClassesOf) -> None:
     digest = digest_of(samples / "postgres-rds.log")
-    assert by_fingerprint(digest) == EXPECTED
+    assert classes_of(digest) == EXPECTED
     # psycopg's extended protocol: parse and bind are phases, not statements.
     assert digest.ignored == {"parse": 2, "bind": 2}
     assert digest.problems.total == 0
 
 
-def test_csvlog_gives_the_same_classes(samples: Path) -> None:
+def test_csvlog_gives_the_same_classes(
+    samples: Path, digest_of: DigestOf, classes_of: ClassesOf
+) -> None:
     digest = digest_of(samples / "postgres.csv")
-    assert by_fingerprint(digest) == EXPECTED
+    assert classes_of(digest) == EXPECTED
 
 
-def test_csv_and_stderr_agree_on_times(samples: Path) -> None:
+def test_csv_and_stderr_agree_on_times(samples: Path, digest_of: DigestOf) -> None:
     stderr = digest_of(samples / "postgres-rds.log").classes[b"create database bench"]
     csv = digest_of(samples / "postgres.csv").classes[b"create database bench"]
     # stderr's %t has whole seconds, csvlog milliseconds.
     assert int(stderr.first) == int(csv.first)
 
 
-def test_multi_line_statement_is_joined(samples: Path) -> None:
+def test_multi_line_statement_is_joined(samples: Path, digest_of: DigestOf) -> None:
     digest = digest_of(samples / "postgres-rds.log")
     example = digest.classes[b"select * from t where id in(?+) and name <> ??;"].example
     assert example == b"select *\n  from t\n where id in (1, 2)\n   and name <> 'it''s';"
 
 
-def test_default_prefix_and_a_broken_duration_line() -> None:
+def test_default_prefix_and_a_broken_duration_line(classes_of: ClassesOf) -> None:
     log = (
         b"2026-11-30 03:00:00.250 UTC [101] LOG:  duration: 1.500 ms  statement: SELECT 1\n"
         b"2026-11-30 03:00:01.000 UTC [101] LOG:  duration: abc ms  statement: SELECT 2\n"
@@ -61,7 +65,7 @@ def test_default_prefix_and_a_broken_duration_line() -> None:
     )
     digest = Digest()
     parse_stderr([log], digest, "mem")
-    assert by_fingerprint(digest) == {"select ?": (2, 0.0035)}
+    assert classes_of(digest) == {"select ?": (2, 0.0035)}
     assert digest.problems.counts == {"unreadable duration line": 1}
     assert digest.ignored == {"duration only": 1}
     query_class = digest.classes[b"select ?"]
@@ -69,17 +73,17 @@ def test_default_prefix_and_a_broken_duration_line() -> None:
     assert query_class.last - query_class.first == 2.75
 
 
-def test_cloudwatch_style_prefix_before_the_rds_prefix() -> None:
+def test_cloudwatch_style_prefix_before_the_rds_prefix(classes_of: ClassesOf) -> None:
     log = (
         b"2026-11-30T03:00:00.000Z 2026-11-30 03:00:00 UTC:10.0.1.5(40000):app@nippo:[77]:"
         b"LOG:  duration: 3.000 ms  statement: SELECT now()\n"
     )
     digest = Digest()
     parse_stderr([log], digest, "cw")
-    assert by_fingerprint(digest) == {"select now()": (1, 0.003)}
+    assert classes_of(digest) == {"select now()": (1, 0.003)}
 
 
-def test_csv_record_with_too_few_fields_is_counted() -> None:
+def test_csv_record_with_too_few_fields_is_counted(classes_of: ClassesOf) -> None:
     log = (
         b'2026-11-30 03:00:00.000 UTC,"u","d",1,"[local]",x,1,"SELECT",2026-11-30 03:00:00 UTC,'
         b'3/0,0,LOG,00000,"duration: 1.000 ms  statement: SELECT 1",'
@@ -88,7 +92,7 @@ def test_csv_record_with_too_few_fields_is_counted() -> None:
     )
     digest = Digest()
     parse_csvlog([log], digest, "csv")
-    assert by_fingerprint(digest) == {"select ?": (1, 0.001)}
+    assert classes_of(digest) == {"select ?": (1, 0.001)}
     assert digest.problems.counts == {"CSV record with too few fields": 1}
 
 
