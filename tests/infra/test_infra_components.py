@@ -11,8 +11,15 @@ from infra_synthesis import CERTIFICATE, Synthesis
 
 from dbtier import params
 from dbtier.infra.context import REPO_ROOT
-from dbtier.infra.migration import SCHEDULE_INPUT
+from dbtier.infra.migration import (
+    LAUNCHER_MAX_EVENT_AGE,
+    LAUNCHER_RETRY_ATTEMPTS,
+    SCHEDULE_INPUT,
+)
 from dbtier.infra.parameter_group import merged
+from dbtier.launch import facts
+
+MONITOR_ARN = "arn:aws:ce::123456789012:anomalymonitor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
@@ -268,8 +275,8 @@ class TestSecrets:
 
 class TestMigration:
     def test_task_runs_dbtier_migrate_from_the_service_image(self, dev: Synthesis) -> None:
-        job = container(dev, "migrate")
-        assert job["Command"] == ["dbtier", "migrate", "run"]
+        job = container(dev, facts.CONTAINER_NAME)
+        assert job["Command"] == list(facts.JOB_COMMAND)
         assert job["Image"] == container(dev, "app")["Image"]
         assert [s["Name"] for s in job["Secrets"]] == ["DBTIER_DB_SECRET_JSON"]
 
@@ -291,11 +298,50 @@ class TestMigration:
             "SECURITY_GROUPS",
             "LAUNCH_TYPE",
             "STARTED_BY",
+            "JOB_COMMAND",
             "SCHEDULE_NAME",
         }
         assert env["LAUNCH_TYPE"] == "FARGATE"
-        assert env["STARTED_BY"] == "dbtier-migrate"
-        assert env["CONTAINER_NAME"] == "migrate"
+
+    def test_launcher_and_task_definition_agree_on_the_declared_facts(self, dev: Synthesis) -> None:
+        """startedBy, container and command: one declaration (dbtier.launch.facts), read by
+        the handler from the environment the stack sets, and the task definition's own."""
+        from dbtier.launch.lambda_function import LauncherConfig
+
+        _, fn = next(
+            (k, r) for k, r in dev.resources("AWS::Lambda::Function").items() if "Launcher" in k
+        )
+        env = {k: str(v) for k, v in fn["Properties"]["Environment"]["Variables"].items()}
+        config = LauncherConfig.from_env(env)
+        assert config.started_by == facts.STARTED_BY
+        assert config.container_name == facts.CONTAINER_NAME
+        assert config.job_command == facts.JOB_COMMAND
+        assert container(dev, config.container_name)["Command"] == list(config.job_command)
+        handler_source = (REPO_ROOT / "src/dbtier/launch/lambda_function.py").read_text()
+        assert facts.STARTED_BY not in handler_source
+        assert '"migrate", "run"' not in handler_source
+
+    def test_launcher_failures_go_to_an_encrypted_queue_with_an_alarm(self, dev: Synthesis) -> None:
+        launcher = logical_id(dev, "AWS::Lambda::Function", "MigrationLauncher")
+        queue = logical_id(dev, "AWS::SQS::Queue", "LauncherFailureQueue")
+        _, config = dev.one("AWS::Lambda::EventInvokeConfig")
+        props = config["Properties"]
+        assert props["FunctionName"] == {"Ref": launcher}
+        assert props["MaximumRetryAttempts"] == LAUNCHER_RETRY_ATTEMPTS == 2
+        assert props["MaximumEventAgeInSeconds"] == LAUNCHER_MAX_EVENT_AGE.to_seconds() == 3600
+        assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": [queue, "Arn"]
+        }
+        assert dev.resources("AWS::SQS::Queue")[queue]["Properties"]["SqsManagedSseEnabled"]
+        alarm = dev.resources("AWS::CloudWatch::Alarm")[
+            logical_id(dev, "AWS::CloudWatch::Alarm", "LauncherFailures")
+        ]["Properties"]
+        assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+        # The schedule's DLQ is another queue: it keeps only failed hand-offs to Lambda.
+        _, schedule = dev.one("AWS::Scheduler::Schedule")
+        dlq = schedule["Properties"]["Target"]["DeadLetterConfig"]["Arn"]
+        assert dlq["Fn::GetAtt"][0] != queue
 
     def test_launcher_has_least_privilege(self, dev: Synthesis) -> None:
         task_def = logical_id(dev, "AWS::ECS::TaskDefinition", "Migration")
@@ -312,7 +358,11 @@ class TestMigration:
             "ecs:TagResource",
             "ecs:ListTasks",
             "iam:PassRole",
+            ("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
         }
+        send = statements[("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl")]
+        failures = logical_id(dev, "AWS::SQS::Queue", "LauncherFailureQueue")
+        assert send["Resource"] == {"Fn::GetAtt": [failures, "Arn"]}  # its on-failure queue
         assert statements["ecs:RunTask"]["Resource"] == {"Ref": task_def}
         assert "ecs:cluster" in statements["ecs:ListTasks"]["Condition"]["ArnEquals"]
         passed = {r["Fn::GetAtt"][0] for r in statements["iam:PassRole"]["Resource"]}
@@ -332,7 +382,8 @@ class TestMigration:
             "MaximumEventAgeInSeconds": 3600,
             "MaximumRetryAttempts": 3,
         }
-        queue_id, queue = dev.one("AWS::SQS::Queue")
+        queue_id = logical_id(dev, "AWS::SQS::Queue", "DeadLetterQueue")
+        queue = dev.resources("AWS::SQS::Queue")[queue_id]
         assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert target["Input"] == SCHEDULE_INPUT
@@ -359,8 +410,12 @@ class TestMigration:
     def test_topic_and_queue_encrypted_and_ssl_only(self, dev: Synthesis) -> None:
         _, topic = dev.one("AWS::SNS::Topic")
         assert "KmsMasterKeyId" in topic["Properties"]
-        for type_ in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"):
-            _, policy = dev.one(type_)
+        policies = [
+            *dev.resources("AWS::SNS::TopicPolicy").values(),
+            *dev.resources("AWS::SQS::QueuePolicy").values(),
+        ]
+        assert len(policies) == 3  # the topic, the schedule's DLQ, the launcher's failures
+        for policy in policies:
             assert any(
                 s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
                 for s in policy["Properties"]["PolicyDocument"]["Statement"]
@@ -380,6 +435,7 @@ class TestObservability:
             "Alb5xx",
             "AlbTargetResponseTime",
             "LauncherErrors",
+            "LauncherFailures",
             "ScheduleDeadLetters",
             "MigrationFailed",
         }
@@ -454,13 +510,57 @@ class TestCost:
         assert {"SubscriptionType": "SNS", "Address": {"Ref": topic_id}} in subscribers
         assert {"SubscriptionType": "EMAIL", "Address": "ops@example.com"} in subscribers
 
-    def test_anomaly_monitor_and_subscription(self, dev: Synthesis) -> None:
-        monitor_id, monitor = dev.one("AWS::CE::AnomalyMonitor")
-        assert monitor["Properties"]["MonitorType"] == "DIMENSIONAL"
-        assert monitor["Properties"]["MonitorDimension"] == "SERVICE"
-        _, subscription = dev.one("AWS::CE::AnomalySubscription")
-        props = subscription["Properties"]
-        assert props["MonitorArnList"] == [{"Fn::GetAtt": [monitor_id, "MonitorArn"]}]
-        threshold = json.loads(props["ThresholdExpression"])
-        assert threshold["Dimensions"]["Key"] == "ANOMALY_TOTAL_IMPACT_ABSOLUTE"
-        assert threshold["Dimensions"]["Values"] == ["20"]
+    def test_anomaly_monitor_is_custom_on_the_stacks_cost_center_tag(
+        self, dev: Synthesis, prod_postgres: Synthesis
+    ) -> None:
+        """Not DIMENSIONAL/SERVICE: AWS allows one per account, so a second rolls back."""
+        for synthesis, name in ((dev, "dbtier-dev"), (prod_postgres, "dbtier-prod")):
+            monitor_id, monitor = synthesis.one("AWS::CE::AnomalyMonitor")
+            props = monitor["Properties"]
+            assert props["MonitorType"] == "CUSTOM"
+            assert "MonitorDimension" not in props
+            assert json.loads(props["MonitorSpecification"]) == {
+                "Tags": {"Key": "cost-center", "Values": [name], "MatchOptions": ["EQUALS"]}
+            }
+            _, subscription = synthesis.one("AWS::CE::AnomalySubscription")
+            sub = subscription["Properties"]
+            assert sub["MonitorArnList"] == [{"Fn::GetAtt": [monitor_id, "MonitorArn"]}]
+            threshold = json.loads(sub["ThresholdExpression"])
+            assert threshold["Dimensions"]["Key"] == "ANOMALY_TOTAL_IMPACT_ABSOLUTE"
+            assert threshold["Dimensions"]["Values"] == ["20"]
+        tagged = {
+            t["Key"]: t["Value"]
+            for t in dev.resources("AWS::EC2::VPC").popitem()[1]["Properties"]["Tags"]
+        }
+        assert tagged["cost-center"] == "dbtier-dev"  # the tag the monitor watches is set
+
+    @pytest.mark.parametrize("choice", [MONITOR_ARN, "none"])
+    def test_an_existing_monitor_or_none(self, choice: str) -> None:
+        """The two other choices, on the cost construct alone (no whole-stack synthesis)."""
+        from aws_cdk import App, Stack
+        from aws_cdk import aws_sns as sns
+
+        from dbtier.infra.context import parse_context
+        from dbtier.infra.cost import CostControls
+
+        checked = parse_context({"anomaly_monitor": choice})
+        stack = Stack(App(), "CostOnly")
+        CostControls(
+            stack,
+            "Cost",
+            name=checked.name,
+            topic=sns.Topic(stack, "Topic"),
+            monthly_budget_usd=checked.monthly_budget_usd,
+            anomaly_threshold_usd=checked.anomaly_threshold_usd,
+            anomaly_monitor=checked.anomaly_monitor,
+            email=None,
+        )
+        t = Template.from_stack(stack)
+        t.resource_count_is("AWS::CE::AnomalyMonitor", 0)
+        t.resource_count_is("AWS::Budgets::Budget", 1)
+        if choice == "none":
+            t.resource_count_is("AWS::CE::AnomalySubscription", 0)
+        else:
+            t.has_resource_properties(
+                "AWS::CE::AnomalySubscription", {"MonitorArnList": [MONITOR_ARN]}
+            )

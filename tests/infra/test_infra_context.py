@@ -55,6 +55,11 @@ def test_cli_exits_2_with_the_schedule_message(tmp_path: Path) -> None:
         ({"backup_retention_days": "seven"}, "not a whole number"),
         ({"certificate_arn": "arn:aws:iam::1:x"}, "not an ACM certificate ARN"),
         ({"workload_profile": "nope.yaml"}, "nope.yaml is not a file"),
+        ({"anomaly_monitor": "service"}, "context anomaly_monitor: 'service' is neither"),
+        (
+            {"anomaly_monitor": "arn:aws:ce::123456789012:anomalysubscription/x"},
+            "anomaly_monitor: 'arn:aws:ce::123456789012:anomalysubscription/x' is neither",
+        ),
         ({"engine": "postgres", "workload_profile": "examples/workloads/nippo.yaml"}, ""),
     ],
 )
@@ -70,6 +75,23 @@ def test_bad_context_names_the_key(context: dict[str, str], needle: str) -> None
     with pytest.raises(UsageError) as caught:
         parse_context(context)
     assert needle in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "chosen"),
+    [
+        (None, "custom"),
+        ("CUSTOM", "custom"),
+        ("none", "none"),
+        (
+            "arn:aws:ce::123456789012:anomalymonitor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            "arn:aws:ce::123456789012:anomalymonitor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        ),
+    ],
+)
+def test_anomaly_monitor_choices(given: str | None, chosen: str) -> None:
+    context = {} if given is None else {"anomaly_monitor": given}
+    assert parse_context(context).anomaly_monitor == chosen
 
 
 def test_cli_rejects_a_pair_without_equals() -> None:

@@ -35,6 +35,8 @@ KNOWN_KEYS: dict[str, str] = {
     "migration_timezone": "IANA time zone of the schedule [Asia/Tokyo]",
     "monthly_budget_usd": "AWS Budgets monthly limit in USD [200]",
     "anomaly_threshold_usd": "Cost Anomaly Detection alert threshold in USD [20]",
+    "anomaly_monitor": "custom (a monitor on this stack's cost-center tag), none, or the ARN "
+    "of an existing anomaly monitor to subscribe to [custom]",
     "alarm_email": "e-mail address subscribed to the alarm topic (optional)",
     "owner": "value of the `owner` cost allocation tag [platform]",
     "project": "value of the `project` tag and prefix of names [dbtier]",
@@ -44,6 +46,8 @@ _FOREIGN = re.compile(r"^(@|aws:|cdk|acknowledged-issue-numbers$|assetBundling|b
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CERT = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+_MONITOR_ARN = re.compile(r"^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor/[0-9a-f-]{36}$")
+ANOMALY_MONITOR_CHOICES = ("custom", "none")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
@@ -61,6 +65,7 @@ class InfraContext:
     migration_timezone: str = "Asia/Tokyo"
     monthly_budget_usd: int = 200
     anomaly_threshold_usd: int = 20
+    anomaly_monitor: str = "custom"
     alarm_email: str | None = None
     owner: str = "platform"
     project: str = "dbtier"
@@ -95,6 +100,7 @@ def parse_context(mapping: Mapping[str, object]) -> InfraContext:
         migration_timezone=raw.get("migration_timezone", "Asia/Tokyo"),
         monthly_budget_usd=_integer(raw, "monthly_budget_usd", 200, 1, 1_000_000),
         anomaly_threshold_usd=_integer(raw, "anomaly_threshold_usd", 20, 1, 1_000_000),
+        anomaly_monitor=_anomaly_monitor(raw),
         alarm_email=_optional(raw, "alarm_email", _EMAIL, "an e-mail address"),
         owner=_match(raw, "owner", _NAME, "platform", "lowercase letters, digits and -"),
         project=_match(raw, "project", _NAME, "dbtier", "lowercase letters, digits and -"),
@@ -119,6 +125,20 @@ def resolve_profile(value: str) -> Path:
     raise UsageError(
         f"context workload_profile: {value} is not a file (looked in {Path.cwd()} and "
         f"{REPO_ROOT}); pass -c workload_profile=PATH to a workload profile YAML"
+    )
+
+
+def _anomaly_monitor(raw: dict[str, str]) -> str:
+    """custom, none, or an existing monitor's ARN (AWS allows one DIMENSIONAL/SERVICE each)."""
+    value = raw.get("anomaly_monitor", "custom").strip()
+    if value.lower() in ANOMALY_MONITOR_CHOICES:
+        return value.lower()
+    if _MONITOR_ARN.match(value):
+        return value
+    raise UsageError(
+        f"context anomaly_monitor: {value!r} is neither custom, none, nor an anomaly monitor "
+        "ARN like arn:aws:ce::123456789012:anomalymonitor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 "
+        "(`aws ce get-anomaly-monitors` lists yours)"
     )
 
 
@@ -154,4 +174,11 @@ def _optional(raw: dict[str, str], key: str, pattern: re.Pattern[str], what: str
     return value
 
 
-__all__ = ["DEFAULT_PROFILES", "KNOWN_KEYS", "REPO_ROOT", "InfraContext", "parse_context"]
+__all__ = [
+    "ANOMALY_MONITOR_CHOICES",
+    "DEFAULT_PROFILES",
+    "KNOWN_KEYS",
+    "REPO_ROOT",
+    "InfraContext",
+    "parse_context",
+]

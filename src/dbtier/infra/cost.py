@@ -4,8 +4,12 @@ Tags: `project`, `stage`, `owner` on the whole stack, `component` per seed
 component, and `cost-center` (`project-stage`), the one tag the budget filters
 on; activate them as cost allocation tags in the Billing console once. The
 budget notifies the alarm topic (and an e-mail address when given) on actual
-and on forecast spend; Cost Anomaly Detection watches spend per AWS service
-and notifies the topic at once when an anomaly's impact passes the threshold.
+and on forecast spend. Cost Anomaly Detection notifies the topic at once when
+an anomaly's impact passes the threshold; by default it watches a CUSTOM
+monitor scoped to this stack's `cost-center` tag, because AWS allows one
+DIMENSIONAL/SERVICE monitor per account and many accounts already have one (a
+second would roll the first deploy back). Context `anomaly_monitor` chooses
+instead an existing monitor's ARN (only the subscription is created) or none.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class CostControls(Construct):
         topic: sns.ITopic,
         monthly_budget_usd: int,
         anomaly_threshold_usd: int,
+        anomaly_monitor: str,
         email: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -95,19 +100,35 @@ class CostControls(Construct):
                 _notification("FORECASTED", 100, subscribers),
             ],
         )
-        self.monitor = ce.CfnAnomalyMonitor(
+        self.monitor = self._monitor(name, anomaly_monitor)
+        monitor_arn = self.monitor.attr_monitor_arn if self.monitor is not None else anomaly_monitor
+        self.subscription = (
+            None
+            if anomaly_monitor == "none"
+            else self._subscription(name, monitor_arn, topic, anomaly_threshold_usd)
+        )
+
+    def _monitor(self, name: str, choice: str) -> ce.CfnAnomalyMonitor | None:
+        """A CUSTOM monitor on this stack's cost-center tag, unless context says otherwise."""
+        if choice != "custom":
+            return None
+        return ce.CfnAnomalyMonitor(
             self,
             "AnomalyMonitor",
-            monitor_name=f"{name}-services",
-            monitor_type="DIMENSIONAL",
-            monitor_dimension="SERVICE",
+            monitor_name=f"{name}-spend",
+            monitor_type="CUSTOM",
+            monitor_specification=json.dumps(anomaly_monitor_specification(name)),
         )
-        self.subscription = ce.CfnAnomalySubscription(
+
+    def _subscription(
+        self, name: str, monitor_arn: str, topic: sns.ITopic, threshold_usd: int
+    ) -> ce.CfnAnomalySubscription:
+        return ce.CfnAnomalySubscription(
             self,
             "AnomalySubscription",
             subscription_name=f"{name}-anomalies",
             frequency="IMMEDIATE",  # the only frequency an SNS subscriber accepts
-            monitor_arn_list=[self.monitor.attr_monitor_arn],
+            monitor_arn_list=[monitor_arn],
             subscribers=[
                 ce.CfnAnomalySubscription.SubscriberProperty(type="SNS", address=topic.topic_arn)
             ],
@@ -116,11 +137,16 @@ class CostControls(Construct):
                     "Dimensions": {
                         "Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
                         "MatchOptions": ["GREATER_THAN_OR_EQUAL"],
-                        "Values": [str(anomaly_threshold_usd)],
+                        "Values": [str(threshold_usd)],
                     }
                 }
             ),
         )
+
+
+def anomaly_monitor_specification(name: str) -> dict[str, object]:
+    """Cost Explorer expression of the CUSTOM monitor: spend tagged cost-center=`name`."""
+    return {"Tags": {"Key": COST_CENTER_TAG, "Values": [name], "MatchOptions": ["EQUALS"]}}
 
 
 def _notification(
@@ -140,6 +166,7 @@ def _notification(
 __all__ = [
     "COST_CENTER_TAG",
     "CostControls",
+    "anomaly_monitor_specification",
     "tag_component",
     "tag_everything",
     "tag_untaggable",

@@ -4,9 +4,14 @@ The task runs `dbtier migrate run` from the service's image with the same
 credentials. The launcher is `dbtier.launch`'s single-file handler, deployed as
 a plain asset, allowed to start exactly this task definition on this cluster
 and to pass exactly its two roles. The schedule (validated by `dbtier.schedule`
-before synthesis) retries and then parks the event in an encrypted dead-letter
-queue. A task that stops with a non-zero exit code, or never starts, is
-published to the alarm topic by an EventBridge rule.
+before synthesis) retries a failed hand-off to Lambda and then parks it in an
+encrypted dead-letter queue. Scheduler invokes the launcher asynchronously, so
+a launcher that raises is retried by Lambda itself (the function's event invoke
+config) and then sent to its on-failure destination, another encrypted queue;
+both queues are alarmed (`dbtier.infra.observability`). A task that stops with
+a non-zero exit code, or never starts, is published to the alarm topic by an
+EventBridge rule. What the launcher and this task definition must agree on
+(`startedBy`, container name, command) comes from `dbtier.launch.facts`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -30,12 +36,15 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from dbtier.infra import container
+from dbtier.launch import facts
 from dbtier.migrate.emf import NAMESPACE as EMF_NAMESPACE
 from dbtier.migrate.emf import OUTCOMES
 
-CONTAINER_NAME = "migrate"
-COMMAND = ["dbtier", "migrate", "run"]
-STARTED_BY = "dbtier-migrate"
+# Lambda's own retries of an asynchronous invocation that raised (0-2), and how long
+# an event may wait for them; then the event goes to the on-failure destination.
+# The launcher is idempotent per firing (clientToken), so a retry cannot start twice.
+LAUNCHER_RETRY_ATTEMPTS = 2
+LAUNCHER_MAX_EVENT_AGE = Duration.hours(1)
 LAUNCHER_DIR = Path(__file__).resolve().parents[1] / "launch"
 LAUNCHER_FILE = "lambda_function.py"
 # The launcher's event: EventBridge Scheduler context attributes, filled per firing.
@@ -47,6 +56,15 @@ SCHEDULE_INPUT = json.dumps(
         "attempt": "<aws.scheduler.attempt-number>",
     }
 )
+
+
+def launcher_facts_environment() -> dict[str, str]:
+    """The launcher's share of `dbtier.launch.facts`, as the handler reads it."""
+    return {
+        "CONTAINER_NAME": facts.CONTAINER_NAME,
+        "STARTED_BY": facts.STARTED_BY,
+        "JOB_COMMAND": json.dumps(list(facts.JOB_COMMAND)),
+    }
 
 
 class Migration(Construct):
@@ -72,9 +90,9 @@ class Migration(Construct):
             self, "TaskDefinition", cpu=256, memory_limit_mib=512
         )
         self.task_definition.add_container(
-            CONTAINER_NAME,
+            facts.CONTAINER_NAME,
             image=image,
-            command=COMMAND,
+            command=list(facts.JOB_COMMAND),
             secrets=container.database_secrets(secret),
             environment=container.database_environment(secret, region),
             logging=container.log_driver(self, "TaskLogs", prefix="migrate"),
@@ -84,16 +102,22 @@ class Migration(Construct):
             self, "SecurityGroup", vpc=vpc, description="Scheduled migration tasks"
         )
         subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        # Events the launcher failed on after Lambda's retries (it raised, or timed out).
+        self.launcher_failures = self._queue("LauncherFailureQueue")
         self.launcher = self._launcher(cluster, subnets, schedule_name)
-        self.dead_letter_queue = sqs.Queue(
+        # Firings Scheduler could not hand to Lambda (throttled, function missing, no access).
+        self.dead_letter_queue = self._queue("DeadLetterQueue")
+        self.schedule = self._schedule(schedule_name, expression, timezone)
+        self.failure_rule = self._failure_rule(cluster, topic)
+
+    def _queue(self, construct_id: str) -> sqs.Queue:
+        return sqs.Queue(
             self,
-            "DeadLetterQueue",
+            construct_id,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
-        self.schedule = self._schedule(schedule_name, expression, timezone)
-        self.failure_rule = self._failure_rule(cluster, topic)
 
     def _launcher(
         self, cluster: ecs.ICluster, subnets: ec2.SelectedSubnets, schedule_name: str
@@ -126,15 +150,17 @@ class Migration(Construct):
             log_group=log_group,
             timeout=Duration.minutes(2),
             memory_size=256,
+            retry_attempts=LAUNCHER_RETRY_ATTEMPTS,
+            max_event_age=LAUNCHER_MAX_EVENT_AGE,
+            on_failure=destinations.SqsDestination(self.launcher_failures),
             environment={
                 "CLUSTER_ARN": cluster.cluster_arn,
                 "TASK_DEFINITION_ARN": self.task_definition.task_definition_arn,
-                "CONTAINER_NAME": CONTAINER_NAME,
                 "SUBNETS": Fn.join(",", subnets.subnet_ids),
                 "SECURITY_GROUPS": self.security_group.security_group_id,
                 "LAUNCH_TYPE": "FARGATE",
-                "STARTED_BY": STARTED_BY,
                 "SCHEDULE_NAME": schedule_name,
+                **launcher_facts_environment(),
             },
             description="Starts the dbtier migration task when the schedule fires",
         )
@@ -283,4 +309,10 @@ class Migration(Construct):
         )
 
 
-__all__ = ["COMMAND", "CONTAINER_NAME", "SCHEDULE_INPUT", "STARTED_BY", "Migration"]
+__all__ = [
+    "LAUNCHER_MAX_EVENT_AGE",
+    "LAUNCHER_RETRY_ATTEMPTS",
+    "SCHEDULE_INPUT",
+    "Migration",
+    "launcher_facts_environment",
+]

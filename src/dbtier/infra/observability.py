@@ -2,8 +2,9 @@
 
 RDS CPU, freeable memory, connections (against the parameter design's
 `max_connections`), free storage; the ALB's 5xx and target response time; the
-launcher's errors, the schedule's dead-letter queue and failed migration
-tasks. Every alarm notifies the alarm topic, on alarm and on recovery.
+launcher's errors, its on-failure queue (events Lambda gave up on), the
+schedule's dead-letter queue (firings never handed to Lambda) and failed
+migration tasks. Every alarm notifies the alarm topic, on alarm and on recovery.
 """
 
 from __future__ import annotations
@@ -106,6 +107,15 @@ class Observability(Construct):
             migration.launcher.metric_errors(period=five, statistic="Sum"),
             1,
             above,
+        )
+        self._alarm(
+            "LauncherFailures",
+            migration.launcher_failures.metric_approximate_number_of_messages_visible(
+                period=five, statistic="Maximum"
+            ),
+            1,
+            above,
+            "a firing the launcher failed on after Lambda's retries",
         )
         self._alarm(
             "ScheduleDeadLetters",

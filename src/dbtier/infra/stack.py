@@ -115,6 +115,7 @@ class DbtierStack(Stack):
             topic=self.alerts.topic,
             monthly_budget_usd=context.monthly_budget_usd,
             anomaly_threshold_usd=context.anomaly_threshold_usd,
+            anomaly_monitor=context.anomaly_monitor,
             email=context.alarm_email,
         )
         self._tag(context)

@@ -17,8 +17,17 @@ What makes it safe under at-least-once delivery, overlap and failure:
 3. Capacity failures in the response's `failures` are retried with exponential
    backoff while the Lambda's time budget lasts; a new token per retry, since a
    token already used for a failed request would only replay that failure.
-4. Anything else raises, so the schedule's retry policy and dead-letter queue take
-   over. A task that started and then failed is never retried here.
+4. Anything else raises. EventBridge Scheduler invokes the function
+   asynchronously, so a raise reaches Lambda's asynchronous retries (the
+   function's event invoke config: retry attempts, maximum event age) and then
+   the function's on-failure destination, an encrypted SQS queue with an alarm.
+   The schedule's own retry policy and dead-letter queue see only failed
+   hand-offs to Lambda (throttling, a missing function), never a raise here.
+   A task that started and then failed is never retried here.
+
+What must agree with the stack (`startedBy`, the container name, the job's
+command) comes from the environment the stack sets from `dbtier.launch.facts`;
+this file repeats none of it.
 """
 
 from __future__ import annotations
@@ -34,7 +43,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-DEFAULT_STARTED_BY = "dbtier-migrate"
 DEFAULT_LAUNCH_TYPE = "FARGATE"
 TAG_PREFIX = "dbtier:"
 
@@ -54,7 +62,7 @@ def _is_capacity_reason(reason: str) -> bool:
 
 
 class LaunchError(Exception):
-    """The launcher could not start the migration task; the scheduler should retry."""
+    """The launcher could not start the migration task; Lambda's async retries take over."""
 
 
 class LauncherConfigError(LaunchError):
@@ -105,11 +113,12 @@ class LauncherConfig:
     task_definition: str
     container_name: str
     schedule_name: str
+    started_by: str
+    job_command: tuple[str, ...]
     subnets: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
     capacity_provider_strategy: tuple[dict[str, Any], ...] = ()
     launch_type: str = DEFAULT_LAUNCH_TYPE
-    started_by: str = DEFAULT_STARTED_BY
     job_args: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -134,16 +143,31 @@ class LauncherConfig:
             task_definition=required("TASK_DEFINITION_ARN"),
             container_name=required("CONTAINER_NAME"),
             schedule_name=required("SCHEDULE_NAME"),
+            started_by=required("STARTED_BY"),
+            job_command=_parse_command(required("JOB_COMMAND")),
             subnets=_split(required("SUBNETS")),
             security_groups=_split(env.get("SECURITY_GROUPS", "")),
             capacity_provider_strategy=strategy,
             launch_type=env.get("LAUNCH_TYPE", "").strip() or DEFAULT_LAUNCH_TYPE,
-            started_by=env.get("STARTED_BY", "").strip() or DEFAULT_STARTED_BY,
         )
 
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _parse_command(raw: str) -> tuple[str, ...]:
+    where = "environment variable JOB_COMMAND"
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise LauncherConfigError(
+            f"{where} is not JSON (line {exc.lineno}, column {exc.colno}); "
+            "expected a JSON list of strings, the job's command line"
+        ) from None
+    if not isinstance(data, list) or not data or not all(isinstance(i, str) for i in data):
+        raise LauncherConfigError(f"{where} must be a non-empty JSON list of strings")
+    return tuple(data)
 
 
 def _parse_strategy(raw: str) -> tuple[dict[str, Any], ...]:
@@ -224,9 +248,7 @@ def trigger_id(schedule_name: str, scheduled_time: str) -> str:
 def job_command(config: LauncherConfig, firing: Firing) -> list[str]:
     """The migration job's command line inside the container."""
     return [
-        "dbtier",
-        "migrate",
-        "run",
+        *config.job_command,
         "--trigger-id",
         trigger_id(config.schedule_name, firing.scheduled_time),
         "--scheduled-time",
@@ -291,7 +313,8 @@ def launch(
     """Start the migration task for one firing, unless one is running already.
 
     Returns `{"status": "started", "task_arn": ...}` or `{"status": "skipped", ...}`;
-    raises `LaunchError` (or the ECS client's error) when the scheduler should retry.
+    raises `LaunchError` (or the ECS client's error) when a later attempt may succeed:
+    on AWS, Lambda's asynchronous retries, then the on-failure destination.
     `deadline` is a `clock()` value (default `time.monotonic`) by which it must return.
     """
     sleep = sleep or time.sleep
@@ -327,15 +350,14 @@ def launch(
         if not failures or not all(is_capacity_failure(f) for f in failures):
             log("launcher.rejected", level="error", failures=failures, **ids)
             raise LaunchRejected(
-                f"RunTask on {config.cluster} started no task: {_describe(failures)}; "
-                "the schedule's retry policy takes over"
+                f"RunTask on {config.cluster} started no task: {_describe(failures)}"
             )
         delay = backoff(retry)
         if clock() + delay + SAFETY_MARGIN > deadline:
             log("launcher.capacity_exhausted", level="error", failures=failures, **ids)
             raise CapacityUnavailable(
                 f"RunTask on {config.cluster}: no capacity after {retry + 1} attempts "
-                f"({_describe(failures)}); the schedule's retry policy takes over"
+                f"({_describe(failures)})"
             )
         log("launcher.capacity_retry", level="warning", retry=retry + 1, delay=delay, **ids)
         sleep(delay)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from dbtier.config import Settings
 from dbtier.errors import ConfigError, LaunchFailed
+from dbtier.launch import facts
 from dbtier.launch.lambda_function import (
     LauncherConfig,
     LauncherConfigError,
@@ -28,7 +29,6 @@ from dbtier.logs import get_logger
 
 LOCAL_CLUSTER = "local"
 LOCAL_TASK_DEFINITION = "dbtier-migrate-job"
-LOCAL_CONTAINER = "migrate"
 
 Status = Literal["started", "skipped", "duplicate"]
 
@@ -71,8 +71,10 @@ def launch_locally(
     config = LauncherConfig(
         cluster=LOCAL_CLUSTER,
         task_definition=LOCAL_TASK_DEFINITION,
-        container_name=LOCAL_CONTAINER,
+        container_name=facts.CONTAINER_NAME,
         schedule_name=schedule_name,
+        started_by=facts.STARTED_BY,
+        job_command=facts.JOB_COMMAND,
         job_args=tuple(job_args),
     )
     try:

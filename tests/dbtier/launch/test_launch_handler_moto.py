@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from dbtier.launch import lambda_function
+from dbtier.launch import facts, lambda_function
 
 REGION = "ap-northeast-1"
 STARTED_BY = "dbtier-migrate"
@@ -62,6 +63,8 @@ def ecs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             "SUBNETS": ",".join(subnets),
             "SECURITY_GROUPS": group["GroupId"],
             "SCHEDULE_NAME": "dbtier-migrate",
+            "STARTED_BY": STARTED_BY,
+            "JOB_COMMAND": json.dumps(facts.JOB_COMMAND),
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)

@@ -6,6 +6,7 @@ idempotency (the same `clientToken` and request answer with the same task).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from dbtier.launch import lambda_function
+from dbtier.launch import facts, lambda_function
 from dbtier.launch.lambda_function import (
     CapacityUnavailable,
     EcsRunner,
@@ -35,6 +36,8 @@ ENV = {
     "SUBNETS": "subnet-a, subnet-b",
     "SECURITY_GROUPS": "sg-1",
     "SCHEDULE_NAME": "nightly",
+    "STARTED_BY": "dbtier-migrate",
+    "JOB_COMMAND": json.dumps(facts.JOB_COMMAND),
 }
 SCHEDULED = "2026-11-29T06:00:00Z"
 CAPACITY = {
@@ -73,7 +76,6 @@ def ecs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Stubber]]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CAPACITY_PROVIDER_STRATEGY", raising=False)
     monkeypatch.delenv("LAUNCH_TYPE", raising=False)
-    monkeypatch.delenv("STARTED_BY", raising=False)
     client = boto3.client(
         "ecs",
         region_name="ap-northeast-1",
@@ -273,7 +275,9 @@ def test_a_non_capacity_failure_raises_at_once(
         lambda_function.handler(event(), FakeContext())
 
 
-def test_a_client_error_propagates_to_the_scheduler(ecs: tuple[Any, Stubber]) -> None:
+def test_a_client_error_propagates_to_lambdas_async_retries(ecs: tuple[Any, Stubber]) -> None:
+    """The handler raises; on AWS, Lambda retries the async event, then sends it to the
+    function's on-failure destination (the schedule's DLQ sees only failed hand-offs)."""
     _, stub = ecs
     no_running_tasks(stub)
     stub.add_client_error(
@@ -309,6 +313,23 @@ def test_capacity_provider_strategy_replaces_the_launch_type(
     stub.add_response("run_task", started(), request)
 
     assert lambda_function.handler(event(), FakeContext())["status"] == "started"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("STARTED_BY", ""),
+        ("JOB_COMMAND", ""),
+        ("JOB_COMMAND", "dbtier migrate"),
+        ("JOB_COMMAND", "[]"),
+        ("JOB_COMMAND", '["dbtier", 3]'),
+    ],
+)
+def test_the_facts_shared_with_the_stack_are_required_and_checked(
+    variable: str, value: str
+) -> None:
+    with pytest.raises(lambda_function.LauncherConfigError, match=variable):
+        LauncherConfig.from_env({**ENV, variable: value})
 
 
 def test_a_malformed_capacity_provider_strategy_is_named(
