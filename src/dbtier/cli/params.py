@@ -4,6 +4,7 @@
     dbtier params diff PROFILE --against rds-default|engine-default|pgtune [--format ...]
     dbtier params baseline ENGINE CLASS [--source rds-default|engine-default] [--format conf|json]
     dbtier params pgtune PROFILE [--format conf|json]
+    dbtier params check --database-url URL [--profile PROFILE] [--json]
 
 An invalid profile or flag exits 2 naming the field; a design that fails its
 checks (memory, names, ranges) exits 1 naming the parameters to change.
@@ -17,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from dbtier.cli._common import command
+from dbtier.cli._common import DatabaseUrlOption, command, settings_from
 from dbtier.errors import UsageError
 from dbtier.params import (
     AGAINST,
@@ -113,6 +114,31 @@ def pgtune_command(
     """PGTune's recommendation for PROFILE (PostgreSQL only)."""
     loaded = load_profile(profile)
     typer.echo(_values_out(loaded.engine, pgtune(loaded), fmt), nl=False)
+
+
+@app.command("check")
+@command
+def check_command(
+    database_url: DatabaseUrlOption = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", help="Workload profile whose design the server should hold."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check a running server against the design of PROFILE, and advise from its counters."""
+    from dbtier.db import describe, make_engine
+    from dbtier.observe.check import check_server, render_json, render_text
+
+    settings = settings_from(database_url, None)
+    if not settings.database_url and not (settings.db_secret_id or settings.db_secret_json):
+        raise UsageError("--database-url (or DBTIER_DATABASE_URL) names the server to check")
+    engine = make_engine(settings, pool_pre_ping=False)
+    try:
+        report = check_server(engine, describe(engine.url), profile)
+    finally:
+        engine.dispose()
+    typer.echo(render_json(report) if as_json else render_text(report), nl=False)
 
 
 __all__ = ["app"]
