@@ -115,6 +115,18 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[URL]:
         drop_database(url)
 
 
+@pytest.fixture
+def second_database_url(backend: str, tmp_path: Path) -> Iterator[URL]:
+    """Another fresh, empty database on the same backend (a restore target, say)."""
+    folder = tmp_path / "second"
+    folder.mkdir()
+    url = create_database(backend, folder)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
 @pytest.fixture(autouse=True)
 def _restore_structlog() -> Iterator[None]:
     """Each test leaves structlog's configuration as it found it."""

@@ -29,6 +29,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "cost": ("dbtier.cli.cost", "Estimate and report AWS cost."),
     "schema": ("dbtier.cli.schema", "Review a live database's physical design."),
     "logs": ("dbtier.cli.logs", "Digest slow query logs (files, RDS, CloudWatch)."),
+    "db": ("dbtier.cli.db", "Back up, restore, and drill restores."),
 }
 
 
