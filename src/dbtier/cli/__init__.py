@@ -30,6 +30,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "schema": ("dbtier.cli.schema", "Review a live database's physical design."),
     "logs": ("dbtier.cli.logs", "Digest slow query logs (files, RDS, CloudWatch)."),
     "db": ("dbtier.cli.db", "Back up, restore, and drill restores."),
+    "review": ("dbtier.cli.review", "Write the design review (Markdown and HTML)."),
 }
 
 

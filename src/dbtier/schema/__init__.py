@@ -107,10 +107,21 @@ def markdown(report: SchemaReport, *, heading: str = "##") -> str:
         f"| {x.level} | `{x.rule}` | {x.table or '—'} | {x.message.replace('|', '/')} |"
         for x in report.findings
     ] or ["| pass | — | — | no findings |"]
+    out += ["", f"{heading}# Tables and growth", "", growth_markdown(report), ""]
     out += [
+        f"{heading}# Entity-relationship diagram",
         "",
-        f"{heading}# Tables and growth",
+        "```mermaid",
+        report.mermaid.rstrip("\n"),
+        "```",
         "",
+    ]
+    return "\n".join(out)
+
+
+def growth_markdown(report: SchemaReport) -> str:
+    """Rows, size, growth and the 1- and 3-year projection per table, as a Markdown table."""
+    out = [
         "| table | rows | data + index | rows/day | basis | in 1 year | in 3 years |",
         "|---|---:|---:|---:|---|---:|---:|",
     ]
@@ -126,13 +137,6 @@ def markdown(report: SchemaReport, *, heading: str = "##") -> str:
         "",
         f"Total {_size(cap.total())} now, {_size(cap.total(1))} in a year, "
         f"{_size(cap.total(3))} in three; allocated storage {storage}.",
-        "",
-        f"{heading}# Entity-relationship diagram",
-        "",
-        "```mermaid",
-        report.mermaid.rstrip("\n"),
-        "```",
-        "",
     ]
     return "\n".join(out)
 
@@ -182,4 +186,12 @@ def _size(value: int | None) -> str:
     return f"{amount:,.1f} TiB"
 
 
-__all__ = ["FORMATS", "SchemaReport", "markdown", "read_schema", "render_report", "review_schema"]
+__all__ = [
+    "FORMATS",
+    "SchemaReport",
+    "growth_markdown",
+    "markdown",
+    "read_schema",
+    "render_report",
+    "review_schema",
+]
