@@ -1,8 +1,8 @@
 """Two synthesized stacks shared by the whole test session (a synthesis costs seconds).
 
 `dev`: the defaults (MySQL 8.0, dev stage, HTTP). `prod_postgres`: PostgreSQL,
-prod stage, a certificate (HTTPS with redirect), a 14-day backup retention and
-an alarm e-mail. Tests read the synthesized JSON (`Template.from_json`) and the
+prod stage, a certificate (HTTPS with redirect), a 14-day backup retention, an
+alarm e-mail and the WAF web ACL. Tests read the synthesized JSON (`Template.from_json`) and the
 cloud assembly's annotations, so nothing is synthesized twice.
 """
 

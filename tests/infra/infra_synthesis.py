@@ -18,6 +18,7 @@ PROD_POSTGRES = {
     "certificate_arn": CERTIFICATE,
     "backup_retention_days": "14",
     "alarm_email": "ops@example.com",
+    "waf": "true",
 }
 
 

@@ -438,6 +438,9 @@ class TestObservability:
             "LauncherFailures",
             "ScheduleDeadLetters",
             "MigrationFailed",
+            "RunningTasksBelowDesired",
+            "UnhealthyTargets",
+            "DbCpuCreditBalance",
         }
         for alarm in alarms.values():
             assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]

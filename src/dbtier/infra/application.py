@@ -2,7 +2,9 @@
 
 The service runs the reference service's image in private subnets, answers
 the ALB's health check on `/healthz`, scales on CPU and on requests per
-target, and rolls back a deployment that never becomes healthy.
+target, and rolls back a deployment that never becomes healthy (circuit
+breaker). Its container runs hardened (`dbtier.infra.container`) and checks
+its own `/healthz`; its tasks carry the stack's tags.
 """
 
 from __future__ import annotations
@@ -62,14 +64,17 @@ class Application(Construct):
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
-        self.task_definition.add_container(
+        self.container = self.task_definition.add_container(
             CONTAINER_NAME,
             image=image,
             port_mappings=[ecs.PortMapping(container_port=container.SERVICE_PORT)],
             secrets=container.database_secrets(secret),
             environment=container.database_environment(secret, region),
             logging=container.log_driver(self, "Logs", prefix="service"),
+            health_check=container.service_health_check(),
+            **container.hardening(),
         )
+        container.mount_scratch(self.task_definition, self.container)
         # The task role re-reads the secret after a rotation (DBTIER_DB_SECRET_ID).
         secret.grant_read(self.task_definition.task_role)
         self.security_group = ec2.SecurityGroup(
@@ -88,6 +93,10 @@ class Application(Construct):
             security_groups=[self.security_group],
             assign_public_ip=False,
             health_check_grace_period=Duration.seconds(60),
+            # The stack's tags (project, stage, cost-center...) reach every task, so
+            # Fargate spend falls inside the budget's tag filter.
+            propagate_tags=ecs.PropagatedTagSource.TASK_DEFINITION,
+            enable_ecs_managed_tags=True,
         )
         self.target_group = listener.add_targets(
             "Service",
@@ -96,7 +105,7 @@ class Application(Construct):
             targets=[self.service],
             deregistration_delay=Duration.seconds(30),
             health_check=elbv2.HealthCheck(
-                path="/healthz",
+                path=container.HEALTH_PATH,
                 healthy_http_codes="200",
                 interval=Duration.seconds(15),
                 healthy_threshold_count=2,

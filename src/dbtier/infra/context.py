@@ -24,6 +24,9 @@ DEFAULT_PROFILES = {
     "postgres": "examples/workloads/nippo-postgres.yaml",
 }
 
+DEFAULT_WAF_RATE_LIMIT = 2000
+"""Requests per client IP per five minutes before the WAF rate-based rule blocks."""
+
 KNOWN_KEYS: dict[str, str] = {
     "region": "AWS region of the stack [ap-northeast-1]",
     "stage": "dev or prod (prod: Multi-AZ, deletion protection, two NAT gateways) [dev]",
@@ -37,6 +40,10 @@ KNOWN_KEYS: dict[str, str] = {
     "anomaly_threshold_usd": "Cost Anomaly Detection alert threshold in USD [20]",
     "anomaly_monitor": "custom (a monitor on this stack's cost-center tag), none, or the ARN "
     "of an existing anomaly monitor to subscribe to [custom]",
+    "waf": "true or false: an AWS WAF web ACL (managed rules + per-IP rate limit) on the ALB "
+    "[false]",
+    "waf_rate_limit": "requests per client IP per 5 minutes before WAF blocks "
+    f"[{DEFAULT_WAF_RATE_LIMIT}]",
     "alarm_email": "e-mail address subscribed to the alarm topic (optional)",
     "owner": "value of the `owner` cost allocation tag [platform]",
     "project": "value of the `project` tag and prefix of names [dbtier]",
@@ -66,6 +73,8 @@ class InfraContext:
     monthly_budget_usd: int = 200
     anomaly_threshold_usd: int = 20
     anomaly_monitor: str = "custom"
+    waf: bool = False
+    waf_rate_limit: int = DEFAULT_WAF_RATE_LIMIT
     alarm_email: str | None = None
     owner: str = "platform"
     project: str = "dbtier"
@@ -101,6 +110,8 @@ def parse_context(mapping: Mapping[str, object]) -> InfraContext:
         monthly_budget_usd=_integer(raw, "monthly_budget_usd", 200, 1, 1_000_000),
         anomaly_threshold_usd=_integer(raw, "anomaly_threshold_usd", 20, 1, 1_000_000),
         anomaly_monitor=_anomaly_monitor(raw),
+        waf=_boolean(raw, "waf", default=False),
+        waf_rate_limit=_integer(raw, "waf_rate_limit", DEFAULT_WAF_RATE_LIMIT, 10, 2_000_000_000),
         alarm_email=_optional(raw, "alarm_email", _EMAIL, "an e-mail address"),
         owner=_match(raw, "owner", _NAME, "platform", "lowercase letters, digits and -"),
         project=_match(raw, "project", _NAME, "dbtier", "lowercase letters, digits and -"),
@@ -149,6 +160,13 @@ def _choice(raw: dict[str, str], key: str, choices: tuple[str, ...], default: st
     return value
 
 
+def _boolean(raw: dict[str, str], key: str, *, default: bool) -> bool:
+    value = raw.get(key, str(default)).strip().lower()
+    if value not in ("true", "false"):
+        raise UsageError(f"context {key}: {raw[key]!r} is not true or false")
+    return value == "true"
+
+
 def _integer(raw: dict[str, str], key: str, default: int, low: int, high: int) -> int:
     text = raw.get(key, str(default))
     try:
@@ -177,6 +195,7 @@ def _optional(raw: dict[str, str], key: str, pattern: re.Pattern[str], what: str
 __all__ = [
     "ANOMALY_MONITOR_CHOICES",
     "DEFAULT_PROFILES",
+    "DEFAULT_WAF_RATE_LIMIT",
     "KNOWN_KEYS",
     "REPO_ROOT",
     "InfraContext",

@@ -19,6 +19,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from dbtier.infra.database_monitoring import instance_monitoring
 from dbtier.infra.parameter_group import ParameterGroupSpec
 
 DATABASE_NAME = "nippo"
@@ -97,6 +98,7 @@ class Data(Construct):
             ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1,
             auto_minor_version_upgrade=True,
             copy_tags_to_snapshot=True,
+            **instance_monitoring(spec.engine_name, spec.instance_class),
         )
         for group in log_groups:
             # RDS would create the groups itself, without retention, if it started first.

@@ -89,14 +89,16 @@ class Migration(Construct):
         self.task_definition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=256, memory_limit_mib=512
         )
-        self.task_definition.add_container(
+        job = self.task_definition.add_container(
             facts.CONTAINER_NAME,
             image=image,
             command=list(facts.JOB_COMMAND),
             secrets=container.database_secrets(secret),
             environment=container.database_environment(secret, region),
             logging=container.log_driver(self, "TaskLogs", prefix="migrate"),
+            **container.hardening(),
         )
+        container.mount_scratch(self.task_definition, job)
         secret.grant_read(self.task_definition.task_role)
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Scheduled migration tasks"
@@ -276,7 +278,7 @@ class Migration(Construct):
         )
         return rule
 
-    def failure_metric(self) -> cloudwatch.IMetric:
+    def failure_metric(self) -> cloudwatch.MathExpression:
         """Failed migrations: tasks the rule caught plus the job's own EMF outcome counts.
 
         The rule sees a non-zero exit or a task that never started; the job's EMF line

@@ -1,10 +1,15 @@
 """Observability: the alarms a database tier needs, and one dashboard.
 
 RDS CPU, freeable memory, connections (against the parameter design's
-`max_connections`), free storage; the ALB's 5xx and target response time; the
-launcher's errors, its on-failure queue (events Lambda gave up on), the
-schedule's dead-letter queue (firings never handed to Lambda) and failed
-migration tasks. Every alarm notifies the alarm topic, on alarm and on recovery.
+`max_connections`), free storage, and CPU credits on burstable classes; the
+ALB's 5xx, target response time and unhealthy targets; running tasks below
+desired (Container Insights); the launcher's errors, its on-failure queue
+(events Lambda gave up on), the schedule's dead-letter queue (firings never
+handed to Lambda) and failed migration tasks. Every alarm reads M of N
+datapoints (a `Window`: sustained states, slow levels, counted failures) and
+notifies the alarm topic, on alarm and on recovery. The dashboard shows each
+alarm's state and graph. (Performance Insights and Enhanced Monitoring are
+properties of the instance: `dbtier.infra.database_monitoring`.)
 """
 
 from __future__ import annotations
@@ -18,11 +23,37 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from dbtier.infra.application import Application
 from dbtier.infra.data import Data
+from dbtier.infra.database_monitoring import LOW_CREDIT_HOURS, low_credit_threshold
 from dbtier.infra.migration import Migration
 
 GIB = 1024**3
 CONNECTIONS_ALARM_RATIO = 0.8
+CONTAINER_INSIGHTS = "ECS/ContainerInsights"
+
+
+@dataclass(frozen=True)
+class Window:
+    """How an alarm reads its metric: M breaching datapoints of the last N periods."""
+
+    period_minutes: int
+    datapoints: int
+    evaluation_periods: int
+
+    @property
+    def period(self) -> Duration:
+        """The metric's period."""
+        return Duration.minutes(self.period_minutes)
+
+
+SUSTAINED = Window(period_minutes=1, datapoints=3, evaluation_periods=5)
+"""A state that must last: 3 breaching minutes of the last 5 (one spike never pages)."""
+SLOW = Window(period_minutes=5, datapoints=2, evaluation_periods=3)
+"""A slowly moving level (memory, storage, credits): 2 of the last 3 five-minute points."""
+EVENT = Window(period_minutes=5, datapoints=1, evaluation_periods=3)
+"""A counted failure, where one is already the incident: 1 of the last 3 five-minute
+points, so it alarms at once and clears only after 15 quiet minutes (no flapping)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +64,7 @@ class Thresholds:
     freeable_memory_bytes: int = 128 * 1024**2
     free_storage_bytes: int = 2 * GIB
     target_response_seconds: float = 1.0
-    http_5xx_per_5_minutes: int = 10
+    http_5xx_per_minute: int = 5
 
 
 class Observability(Construct):
@@ -48,101 +79,158 @@ class Observability(Construct):
         data: Data,
         alb: elbv2.ApplicationLoadBalancer,
         migration: Migration,
+        application: Application,
         thresholds: Thresholds,
         dashboard_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(topic)
         self.alarms: list[cloudwatch.Alarm] = []
+        self._database(data, thresholds)
+        self._service(alb, application, thresholds)
+        self._migration(migration)
+        self.dashboard = self._dashboard(dashboard_name)
+
+    def _database(self, data: Data, thresholds: Thresholds) -> None:
         db = data.instance
-        five = Duration.minutes(5)
         max_connections = data.spec.max_connections
-        above = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-        below = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-        self._alarm("DbCpu", db.metric_cpu_utilization(period=five), thresholds.cpu_percent, above)
+        self._alarm("DbCpu", db.metric_cpu_utilization(), thresholds.cpu_percent, ABOVE, SUSTAINED)
         self._alarm(
             "DbFreeableMemory",
-            db.metric_freeable_memory(period=five, statistic="Minimum"),
+            db.metric_freeable_memory(statistic="Minimum"),
             thresholds.freeable_memory_bytes,
-            below,
+            BELOW,
+            SLOW,
         )
         self._alarm(
             "DbConnections",
-            db.metric_database_connections(period=five, statistic="Maximum"),
+            db.metric_database_connections(statistic="Maximum"),
             max(1, int(max_connections * CONNECTIONS_ALARM_RATIO)),
-            above,
+            ABOVE,
+            SUSTAINED,
             f"over {CONNECTIONS_ALARM_RATIO:.0%} of max_connections={max_connections}",
         )
         self._alarm(
             "DbFreeStorage",
-            db.metric_free_storage_space(period=five, statistic="Minimum"),
+            db.metric_free_storage_space(statistic="Minimum"),
             thresholds.free_storage_bytes,
-            below,
+            BELOW,
+            SLOW,
         )
+        credits = low_credit_threshold(data.spec.instance_class)
+        if credits is not None:  # only burstable classes spend CPU credits
+            self._alarm(
+                "DbCpuCreditBalance",
+                db.metric("CPUCreditBalance", statistic="Minimum"),
+                credits,
+                BELOW,
+                SLOW,
+                f"{data.spec.instance_class} below {LOW_CREDIT_HOURS} hours of earned credits",
+            )
+
+    def _service(
+        self, alb: elbv2.ApplicationLoadBalancer, application: Application, thresholds: Thresholds
+    ) -> None:
         metrics = alb.metrics
         self._alarm(
             "Alb5xx",
             cloudwatch.MathExpression(
                 expression="FILL(elb, 0) + FILL(target, 0)",
                 using_metrics={
-                    "elb": metrics.http_code_elb(code=elbv2.HttpCodeElb.ELB_5XX_COUNT, period=five),
-                    "target": metrics.http_code_target(
-                        code=elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=five
-                    ),
+                    "elb": metrics.http_code_elb(code=elbv2.HttpCodeElb.ELB_5XX_COUNT),
+                    "target": metrics.http_code_target(code=elbv2.HttpCodeTarget.TARGET_5XX_COUNT),
                 },
                 label="ALB and target 5xx",
-                period=five,
             ),
-            thresholds.http_5xx_per_5_minutes,
-            above,
+            thresholds.http_5xx_per_minute,
+            ABOVE,
+            SUSTAINED,
         )
         self._alarm(
             "AlbTargetResponseTime",
-            metrics.target_response_time(period=five, statistic="p95"),
+            metrics.target_response_time(statistic="p95"),
             thresholds.target_response_seconds,
-            above,
+            ABOVE,
+            SUSTAINED,
         )
         self._alarm(
-            "LauncherErrors",
-            migration.launcher.metric_errors(period=five, statistic="Sum"),
+            "UnhealthyTargets",
+            application.target_group.metrics.unhealthy_host_count(statistic="Maximum"),
             1,
-            above,
+            ABOVE,
+            SUSTAINED,
+        )
+        service = {
+            "ClusterName": application.cluster.cluster_name,
+            "ServiceName": application.service.service_name,
+        }
+
+        def insights(name: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=CONTAINER_INSIGHTS,
+                metric_name=name,
+                dimensions_map=service,
+                statistic="Average",
+            )
+
+        self._alarm(
+            "RunningTasksBelowDesired",
+            cloudwatch.MathExpression(
+                expression="FILL(desired, 0) - FILL(running, 0)",
+                using_metrics={
+                    "desired": insights("DesiredTaskCount"),
+                    "running": insights("RunningTaskCount"),
+                },
+                label="desired minus running tasks",
+            ),
+            1,
+            ABOVE,
+            SUSTAINED,
+            "(Container Insights RunningTaskCount below DesiredTaskCount)",
+        )
+
+    def _migration(self, migration: Migration) -> None:
+        self._alarm(
+            "LauncherErrors", migration.launcher.metric_errors(statistic="Sum"), 1, ABOVE, EVENT
         )
         self._alarm(
             "LauncherFailures",
             migration.launcher_failures.metric_approximate_number_of_messages_visible(
-                period=five, statistic="Maximum"
+                statistic="Maximum"
             ),
             1,
-            above,
+            ABOVE,
+            EVENT,
             "a firing the launcher failed on after Lambda's retries",
         )
         self._alarm(
             "ScheduleDeadLetters",
             migration.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=five, statistic="Maximum"
+                statistic="Maximum"
             ),
             1,
-            above,
+            ABOVE,
+            EVENT,
         )
-        self._alarm("MigrationFailed", migration.failure_metric(), 1, above)
-        self.dashboard = self._dashboard(dashboard_name)
+        self._alarm("MigrationFailed", migration.failure_metric(), 1, ABOVE, EVENT)
 
     def _alarm(
         self,
         construct_id: str,
-        metric: cloudwatch.IMetric,
+        metric: cloudwatch.Metric | cloudwatch.MathExpression,
         threshold: float,
         comparison: cloudwatch.ComparisonOperator,
+        window: Window,
         why: str = "",
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
-            metric=metric,
+            metric=metric.with_(period=window.period),
             threshold=threshold,
             comparison_operator=comparison,
-            evaluation_periods=1,
+            evaluation_periods=window.evaluation_periods,
+            datapoints_to_alarm=window.datapoints,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=f"dbtier {construct_id} {why}".strip(),
         )
@@ -163,4 +251,15 @@ class Observability(Construct):
         return dashboard
 
 
-__all__ = ["CONNECTIONS_ALARM_RATIO", "Observability", "Thresholds"]
+ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+BELOW = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+
+__all__ = [
+    "CONNECTIONS_ALARM_RATIO",
+    "EVENT",
+    "SLOW",
+    "SUSTAINED",
+    "Observability",
+    "Thresholds",
+    "Window",
+]

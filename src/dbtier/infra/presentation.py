@@ -3,6 +3,7 @@
 Access logs go to an S3 bucket that refuses plain HTTP and public access.
 With a certificate ARN in context the ALB serves HTTPS (TLS 1.2+) and redirects
 HTTP to it; without one it serves HTTP only, which suits a first dev deploy.
+In prod the ALB has deletion protection (a `cdk destroy` must turn it off first).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Presentation(Construct):
         vpc: ec2.IVpc,
         certificate_arn: str | None,
         retain_logs: bool,
+        deletion_protection: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
@@ -53,6 +55,7 @@ class Presentation(Construct):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_group=self.security_group,
             drop_invalid_header_fields=True,
+            deletion_protection=deletion_protection,
         )
         self.alb.log_access_logs(self.access_logs, prefix="alb")
         self.listener = self._listeners(certificate_arn)

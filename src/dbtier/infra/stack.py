@@ -1,14 +1,15 @@
 """The stack: the seed's architecture, composed from one construct per component.
 
 Order follows the dependencies: network, alerts, data (with the secret),
-presentation, application, scheduled migration, observability, cost. Both the
-service and the migration task run the same image and read the same secret;
-only their security groups may reach the database.
+presentation (with the optional WAF), application, scheduled migration,
+observability, cost. Both the service and the migration task run the same
+image and read the same secret; only their security groups may reach the
+database. The stack's outputs name what an operator looks for after a deploy.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
+from aws_cdk import CfnOutput, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -23,6 +24,7 @@ from dbtier.infra.network import Network
 from dbtier.infra.observability import Observability, Thresholds
 from dbtier.infra.parameter_group import ParameterGroupSpec
 from dbtier.infra.presentation import Presentation
+from dbtier.infra.waf import Waf
 
 
 class DbtierStack(Stack):
@@ -65,7 +67,17 @@ class DbtierStack(Stack):
             vpc=vpc,
             certificate_arn=context.certificate_arn,
             retain_logs=prod,
+            deletion_protection=prod,
         )
+        self.waf: Waf | None = None
+        if context.waf:
+            self.waf = Waf(
+                self,
+                "Waf",
+                name=context.name,
+                alb=self.presentation.alb,
+                rate_limit=context.waf_rate_limit,
+            )
         image = image_asset(self)
         self.application = Application(
             self,
@@ -103,6 +115,7 @@ class DbtierStack(Stack):
             data=self.data,
             alb=self.presentation.alb,
             migration=self.migration,
+            application=self.application,
             thresholds=Thresholds(
                 freeable_memory_bytes=parameter_group.memory_bytes // 10,
             ),
@@ -119,6 +132,37 @@ class DbtierStack(Stack):
             email=context.alarm_email,
         )
         self._tag(context)
+        self._outputs(context)
+
+    def _outputs(self, context: InfraContext) -> None:
+        """What an operator needs after `cdk deploy`: where the service is and what runs it."""
+        scheme = "http" if context.certificate_arn is None else "https"
+        for name, value, description in (
+            (
+                "ServiceUrl",
+                f"{scheme}://{self.presentation.alb.load_balancer_dns_name}",
+                "The service behind the ALB",
+            ),
+            ("ClusterName", self.application.cluster.cluster_name, "ECS cluster"),
+            ("ServiceName", self.application.service.service_name, "ECS service"),
+            ("DatabaseEndpoint", self.data.instance.db_instance_endpoint_address, "RDS host"),
+            (
+                "DatabaseSecretArn",
+                self.data.secret.secret_arn,
+                "Secrets Manager secret of the RDS master credentials",
+            ),
+            (
+                "MigrationScheduleName",
+                self.migration.schedule.ref,
+                "EventBridge Scheduler schedule that runs the migration task",
+            ),
+            (
+                "DashboardName",
+                self.observability.dashboard.dashboard_name,
+                "CloudWatch dashboard with every alarm",
+            ),
+        ):
+            CfnOutput(self, name, value=value, description=description)
 
     def _tag(self, context: InfraContext) -> None:
         tags = cost.tag_everything(
@@ -135,6 +179,7 @@ class DbtierStack(Stack):
             ("migration", self.migration),
             ("observability", self.observability),
             ("cost", self.cost),
+            *([("presentation", self.waf)] if self.waf is not None else []),
         ):
             cost.tag_component(construct, component)
 

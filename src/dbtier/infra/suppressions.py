@@ -79,6 +79,21 @@ def suppress_reviewed_findings(stack: DbtierStack, context: InfraContext) -> Non
             "rotation security groups, so port obscurity adds nothing but client config.",
         ),
     )
+    monitoring_role = stack.data.instance.node.try_find_child("MonitoringRole")
+    if monitoring_role is not None:  # Enhanced Monitoring (dbtier.infra.database_monitoring)
+        _suppress(
+            monitoring_role,
+            Finding(
+                "AwsSolutions-IAM4",
+                "Enhanced Monitoring's role uses AmazonRDSEnhancedMonitoringRole, the policy RDS "
+                "documents for it and AWS keeps current; it allows only writing the RDSOSMetrics "
+                "log group, and the role is assumable only by monitoring.rds.amazonaws.com.",
+                (
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AmazonRDSEnhancedMonitoringRole",
+                ),
+            ),
+        )
     if not context.is_prod:
         _suppress(
             stack.data.instance,

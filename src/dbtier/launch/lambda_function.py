@@ -269,6 +269,9 @@ def run_task_request(config: LauncherConfig, firing: Firing, retry: int = 0) -> 
             {"key": f"{TAG_PREFIX}schedule", "value": config.schedule_name},
             {"key": f"{TAG_PREFIX}scheduled-time", "value": firing.scheduled_time},
         ],
+        # The task carries the task definition's tags (the stack's cost-allocation tags).
+        "propagateTags": "TASK_DEFINITION",
+        "enableECSManagedTags": True,
         "overrides": {
             "containerOverrides": [
                 {"name": config.container_name, "command": job_command(config, firing)}

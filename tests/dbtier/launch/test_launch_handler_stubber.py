@@ -121,6 +121,8 @@ def expected_request(retry: int = 0) -> dict[str, Any]:
             {"key": "dbtier:schedule", "value": "nightly"},
             {"key": "dbtier:scheduled-time", "value": SCHEDULED},
         ],
+        "propagateTags": "TASK_DEFINITION",
+        "enableECSManagedTags": True,
         "overrides": {
             "containerOverrides": [
                 {
