@@ -37,7 +37,14 @@ class Presentation(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+            # Versioned, so a log overwritten or deleted stays recoverable for 30 days.
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(90),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
             removal_policy=RemovalPolicy.RETAIN if retain_logs else RemovalPolicy.DESTROY,
         )
         self.security_group = ec2.SecurityGroup(
