@@ -12,6 +12,7 @@ from dbtier.errors import UsageError
 from dbtier.infra import container as facts
 from dbtier.infra.context import DEFAULT_WAF_RATE_LIMIT, REPO_ROOT, parse_context
 from dbtier.infra.waf import COUNT_ONLY, MANAGED_RULE_GROUPS
+from dbtier.launch import facts as launch_facts
 from dbtier.launch.lambda_function import Firing, LauncherConfig, run_task_request
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -109,7 +110,12 @@ class TestServiceDeployment:
 
     def test_launched_migration_tasks_carry_the_task_definition_tags(self) -> None:
         config = LauncherConfig(
-            cluster="c", task_definition="td", container_name="migrate", schedule_name="s"
+            cluster="c",
+            task_definition="td",
+            container_name=launch_facts.CONTAINER_NAME,
+            schedule_name="s",
+            started_by=launch_facts.STARTED_BY,
+            job_command=launch_facts.JOB_COMMAND,
         )
         request = run_task_request(config, Firing("2026-11-30T03:00:00Z", "e"))
         assert request["propagateTags"] == "TASK_DEFINITION"

@@ -19,7 +19,7 @@ from dbtier.infra.observability import EVENT, SLOW, SUSTAINED
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
-EVENT_ALARMS = {"LauncherErrors", "ScheduleDeadLetters", "MigrationFailed"}
+EVENT_ALARMS = {"LauncherErrors", "LauncherFailures", "ScheduleDeadLetters", "MigrationFailed"}
 """Counted failures: one is the incident (1 of N); everything else needs M >= 2 of N."""
 
 
