@@ -1,10 +1,12 @@
 """`dbtier migrate`: run the migration job, and look at where the database stands.
 
 `dbtier migrate run` is the Fargate task's command (and the local launcher's
-subprocess). Exit codes:
+subprocess); `downgrade REV` runs the same job the other way. Exit codes:
 
     0  succeeded, up to date (noop) or skipped (another runner holds the lock)
-    1  a migration failed (the message names the revision and how to recover)
+    1  a migration failed (the message names the revision and how to recover),
+       or was refused (a dirty database); `drift`: the schema drifted;
+       `repair`: the schema does not match the models
     2  usage or configuration error
     3  the database did not answer after the connection retries
 """
@@ -23,7 +25,7 @@ from dbtier.errors import MigrationFailed, UsageError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 succeeded, up to date or skipped (another runner holds the lock); "
-    "1 a migration failed; 2 usage or configuration error; "
+    "1 a migration failed, or was refused (dirty database); 2 usage or configuration error; "
     "3 database unreachable after retries."
 )
 
@@ -99,9 +101,97 @@ def run(
         scheduled_time=when,
         connect_retries=connect_retries,
     )
-    if result.status == "failed":
+    if result.status in ("failed", "refused"):
         raise MigrationFailed(result.error or "a migration failed")
     raise typer.Exit(result.exit_code)
+
+
+@app.command("downgrade", help=f"Downgrade to REV under the migration lock. {EXIT_CODES_HELP}")
+@command
+def downgrade(
+    revision: Annotated[
+        str, typer.Argument(help="Target revision: a revision id, 'base', or -N (N steps down).")
+    ],
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    lock_wait: LockWaitOption = None,
+    trigger_id: Annotated[
+        str | None, typer.Option("--trigger-id", help="Who started this run (recorded).")
+    ] = None,
+    connect_retries: ConnectRetriesOption = 5,
+) -> None:
+    from dbtier.migrate import run_job
+
+    settings = settings_from(database_url, data_dir, lock_wait=lock_wait)
+    result = run_job(
+        settings,
+        config=alembic_config,
+        trigger_id=trigger_id,
+        connect_retries=connect_retries,
+        downgrade_to=revision,
+    )
+    if result.status in ("failed", "refused"):
+        raise MigrationFailed(result.error or "a downgrade failed")
+    if result.status == "noop":
+        typer.echo(f"nothing to undo: the database is at {result.from_rev or 'base'}", err=True)
+    elif result.status == "succeeded":
+        typer.echo(
+            f"downgraded {result.from_rev} -> {result.to_rev or 'base'} "
+            f"(undid {', '.join(result.applied)})",
+            err=True,
+        )
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("drift")
+@command
+def drift(
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Compare the live schema with the head models; exit 1 naming each difference."""
+    from dbtier.migrate import schema_drift
+
+    report = schema_drift(settings_from(database_url, data_dir), alembic_config)
+    if json_output:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        if report.pending:
+            typer.echo(
+                f"note: the database is at {', '.join(report.current) or 'base'}, head is "
+                f"{', '.join(report.heads)}; pending {', '.join(report.pending)} "
+                "(what they change shows below until `dbtier migrate run`)"
+            )
+        if report.has_drift:
+            typer.echo(f"drift: {len(report.differences)} difference(s)")
+            for difference in report.differences:
+                typer.echo(f"  - {difference}")
+        else:
+            typer.echo("drift: none (the schema matches the head models)")
+    raise typer.Exit(1 if report.has_drift else 0)
+
+
+@app.command("repair")
+@command
+def repair(
+    alembic_config: AlembicConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    lock_wait: LockWaitOption = None,
+) -> None:
+    """Resolve a dirty state: check the schema against the head models, then stamp."""
+    from dbtier.migrate import repair as run_repair
+
+    result = run_repair(settings_from(database_url, data_dir), alembic_config, lock_wait=lock_wait)
+    if result.status == "clean":
+        typer.echo("not dirty: nothing to repair")
+    else:
+        typer.echo(
+            f"repaired: the schema matches the models; stamped {result.revision}; runs may proceed"
+        )
 
 
 @app.command("status")
@@ -112,13 +202,18 @@ def status(
     data_dir: DataDirOption = None,
     runs: Annotated[int, typer.Option("--runs", min=0, max=1000, help="Last runs shown.")] = 5,
     json_output: JsonOption = False,
+    check_drift: Annotated[
+        bool, typer.Option("--drift/--no-drift", help="Compare the schema with the models.")
+    ] = True,
 ) -> None:
-    """Current revision, head, pending revisions and the last runs."""
+    """Current revision, head, pending revisions, drift, dirty state and the last runs."""
     from dbtier.migrate import migration_status
 
-    state = migration_status(settings_from(database_url, data_dir), alembic_config, runs=runs)
+    state = migration_status(
+        settings_from(database_url, data_dir), alembic_config, runs=runs, check_drift=check_drift
+    )
     if json_output:
-        typer.echo(json.dumps(state.to_json(), indent=2))
+        typer.echo(json.dumps(state.to_json(), indent=2, ensure_ascii=False))
         return
     typer.echo(f"current: {', '.join(state.current) or 'base (nothing applied)'}")
     typer.echo(f"head:    {', '.join(state.heads)}")
@@ -128,6 +223,20 @@ def status(
         typer.echo("pending:")
         for revision, message in state.pending:
             typer.echo(f"  {revision}  {message}")
+    if state.drift is None:
+        typer.echo(f"drift:   {state.drift_note}")
+    elif not state.drift:
+        typer.echo("drift:   none (the schema matches the head models)")
+    else:
+        typer.echo(f"drift:   {len(state.drift)} difference(s) (`dbtier migrate drift`)")
+        for difference in state.drift:
+            typer.echo(f"  - {difference}")
+    if state.dirty is not None:
+        typer.echo(
+            f"dirty:   revision {state.dirty.dirty_revision} half-applied by run "
+            f"{state.dirty.run_id[:8]}; runs are refused until `dbtier migrate repair` "
+            "or `dbtier migrate stamp`"
+        )
     _print_runs(state.runs)
 
 
@@ -184,8 +293,10 @@ def stamp(
     from dbtier.migrate import stamp_revision
 
     settings = settings_from(database_url, data_dir)
-    heads = stamp_revision(settings, revision, alembic_config, lock_wait=lock_wait)
-    typer.echo(f"stamped: alembic_version is now {', '.join(heads) or 'empty (base)'}")
+    result = stamp_revision(settings, revision, alembic_config, lock_wait=lock_wait)
+    typer.echo(f"stamped: alembic_version is now {', '.join(result.heads) or 'empty (base)'}")
+    if result.resolved:
+        typer.echo("dirty state resolved: runs may proceed")
 
 
 def _print_runs(records: tuple[object, ...]) -> None:
@@ -197,12 +308,20 @@ def _print_runs(records: tuple[object, ...]) -> None:
     if not records:
         typer.echo("runs:    none recorded yet")
         return
-    table = Table("started (UTC)", "status", "from", "to", "trigger", "run id", title="runs")
+    table = Table(
+        "started (UTC)", "kind", "status", "from", "to", "trigger", "run id", title="runs"
+    )
     for record in records:
         assert isinstance(record, RunRecord)
+        status = record.status
+        if record.dirty_revision and not record.resolved_by:
+            status += " (dirty)"
+        if record.drift not in (None, "[]"):
+            status += " (drift)"
         table.add_row(
             record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            record.status,
+            record.kind or "upgrade",
+            status,
             record.from_revision or "-",
             record.to_revision or "-",
             record.trigger_id or "-",

@@ -4,7 +4,8 @@ CloudWatch Logs turns a JSON log line with an `_aws` member into metrics, so
 the container's stdout is the only metrics pipe the task needs (no agent, no
 PutMetricData permission). One line per run, at the end: the duration in
 milliseconds and a count of 1 for the outcome (0 for the others), so alarms
-can sum `Failed` or `Unreachable` over a period.
+can sum `Failed`, `Refused` or `Unreachable` over a period. `Refused` is a run
+that would not migrate (a dirty database left by a half-applied migration).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ OUTCOMES = {
     "noop": "Noop",
     "skipped": "Skipped",
     "failed": "Failed",
+    "refused": "Refused",
     "unreachable": "Unreachable",
 }
 

@@ -7,9 +7,14 @@ migration and run again. MySQL/MariaDB commit each DDL statement implicitly
 failed revision that had completed stay applied while `alembic_version`
 still names the revision before: the message lists them and the two ways
 out, undo them or finish the revision by hand and `dbtier migrate stamp`.
+Such a run leaves the database *dirty* (`dbtier.migrate.dirty`): later runs
+refuse until a stamp or `dbtier migrate repair` resolves it, and the message
+says so.
 """
 
 from __future__ import annotations
+
+from alembic.script import Script
 
 from dbtier.migrate.recorder import StatementRecorder
 from dbtier.migrate.timeouts import EngineFacts, error_code
@@ -45,14 +50,15 @@ def describe_failure(
     *,
     database_at: str,
     lock_timeout: float,
+    downgrade: bool = False,
 ) -> str:
     """The message of a failed run: revision, statements, state, recovery."""
     running = recorder.running
     revision = running.revision if running is not None else "?"
     title = (running.doc or "").strip().splitlines()[0] if running and running.doc else ""
+    verb = "downgrade of" if downgrade else "migration"
     lines = [
-        f"migration {revision}{f' ({title})' if title else ''} failed on {facts.name}: "
-        f"{_reason(exc)}"
+        f"{verb} {revision}{f' ({title})' if title else ''} failed on {facts.name}: {_reason(exc)}"
     ]
     if recorder.failed_statement:
         lines.append(f"  failing statement: {recorder.failed_statement}")
@@ -75,12 +81,31 @@ def describe_failure(
         f"run and stay applied, while alembic_version still says {database_at}:"
     )
     lines.extend(f"    {n}. {statement}" for n, statement in enumerate(recorder.completed, 1))
+    if downgrade:
+        below = _below(running)
+        lines.append(
+            "  To recover: inspect the schema (e.g. SHOW CREATE TABLE); then either redo what "
+            f"the statements above undid and run `dbtier migrate stamp {revision}`, or finish "
+            f"undoing {revision} by hand and run `dbtier migrate stamp {below}`.{hint}"
+        )
+    else:
+        lines.append(
+            "  To recover: inspect the schema (e.g. SHOW CREATE TABLE); then either undo the "
+            "statements above, fix the migration and run again, or finish "
+            f"{revision} by hand and run `dbtier migrate stamp {revision}` "
+            f"(or `dbtier migrate repair`, which checks the schema first).{hint}"
+        )
     lines.append(
-        "  To recover: inspect the schema (e.g. SHOW CREATE TABLE); then either undo the "
-        "statements above, fix the migration and run again, or finish "
-        f"{revision} by hand and run `dbtier migrate stamp {revision}`.{hint}"
+        "  The database is now dirty: later runs are refused until a stamp or a repair resolves it."
     )
     return "\n".join(lines)
+
+
+def _below(script: Script | None) -> str:
+    down = script.down_revision if script is not None else None
+    if down is None:
+        return "base"
+    return down if isinstance(down, str) else ",".join(down)
 
 
 __all__ = ["describe_failure"]

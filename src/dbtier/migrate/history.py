@@ -17,13 +17,25 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, TypeDecorator, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateColumn, CreateTable
 
-STATUSES = ("running", "succeeded", "noop", "skipped", "failed")
+STATUSES = ("running", "succeeded", "noop", "skipped", "failed", "refused")
+KINDS = ("upgrade", "downgrade", "stamp", "repair")
 TABLE_NAME = "dbtier_migration_runs"
 
 
@@ -70,6 +82,10 @@ runs = Table(
     Column("status", String(16), nullable=False),
     Column("error", Text),
     Column("runner", String(255)),
+    Column("kind", String(16)),
+    Column("drift", Text),
+    Column("dirty_revision", String(255)),
+    Column("resolved_by", String(36)),
 )
 
 
@@ -87,6 +103,10 @@ class RunRecord:
     to_revision: str | None = None
     error: str | None = None
     runner: str | None = None
+    kind: str | None = "upgrade"
+    drift: str | None = None
+    dirty_revision: str | None = None
+    resolved_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; datetimes in ISO 8601 with offset."""
@@ -97,7 +117,7 @@ class RunRecord:
 
 
 def ensure_table(connection: Connection) -> None:
-    """Create the history table when it does not exist (safe when runners race)."""
+    """Create the history table, or add the columns it lacks (safe when runners race)."""
     try:
         connection.execute(CreateTable(runs, if_not_exists=True))
         connection.commit()
@@ -107,6 +127,21 @@ def ensure_table(connection: Connection) -> None:
         connection.rollback()
         if not has_table(connection):
             raise
+    _add_missing_columns(connection)
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    present = {column["name"] for column in inspect(connection).get_columns(TABLE_NAME)}
+    connection.commit()
+    for column in runs.columns:
+        if column.name in present:
+            continue
+        ddl = CreateColumn(column).compile(dialect=connection.dialect)
+        try:
+            connection.execute(text(f"ALTER TABLE {TABLE_NAME} ADD COLUMN {ddl}"))
+            connection.commit()
+        except DBAPIError:
+            connection.rollback()  # another runner added it first
 
 
 def has_table(connection: Connection) -> bool:
@@ -147,6 +182,35 @@ def close_abandoned(connection: Connection, *, by_run: str, now: dt.datetime) ->
     return int(result.rowcount or 0)
 
 
+def unresolved_dirty(connection: Connection) -> RunRecord | None:
+    """The latest run that left a revision half-applied and that no stamp or repair resolved."""
+    if not has_table(connection):
+        return None
+    row = (
+        connection.execute(
+            select(runs)
+            .where(runs.c.dirty_revision.is_not(None), runs.c.resolved_by.is_(None))
+            .order_by(runs.c.started_at.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    connection.commit()
+    return RunRecord(**dict(row)) if row is not None else None
+
+
+def resolve_dirty(connection: Connection, *, by_run: str) -> int:
+    """Mark every unresolved dirty run as resolved by `by_run` (a stamp or a repair)."""
+    result = connection.execute(
+        runs.update()
+        .where(runs.c.dirty_revision.is_not(None), runs.c.resolved_by.is_(None))
+        .values(resolved_by=by_run)
+    )
+    connection.commit()
+    return int(result.rowcount or 0)
+
+
 def recent(connection: Connection, limit: int = 20) -> list[RunRecord]:
     """The latest runs, newest first; empty when the table does not exist yet."""
     if not has_table(connection):
@@ -160,6 +224,7 @@ def recent(connection: Connection, limit: int = 20) -> list[RunRecord]:
 
 
 __all__ = [
+    "KINDS",
     "STATUSES",
     "TABLE_NAME",
     "RunRecord",
@@ -169,5 +234,7 @@ __all__ = [
     "has_table",
     "insert",
     "recent",
+    "resolve_dirty",
     "runs",
+    "unresolved_dirty",
 ]

@@ -1,4 +1,4 @@
-"""The migration job: `dbtier migrate run`, the container's command.
+"""The migration job: `dbtier migrate run` (the container's command) and `downgrade`.
 
 Steps, each logged as one JSON line (`step=...`), then one EMF metric line:
 
@@ -8,12 +8,17 @@ Steps, each logged as one JSON line (`step=...`), then one EMF metric line:
    and exits 0;
 3. with the lock held, set the engine's lock and statement timeouts;
 4. record the run as `running` (and close runs of runners that died);
-5. nothing pending: record `noop`; otherwise upgrade to head, one transaction
-   per migration (env.py's `transaction_per_migration`), retrying a migration
-   that gave up on a lock timeout a bounded number of times when nothing of
-   it is applied yet;
-6. record `succeeded` or `failed` (with the revision, the statements that had
-   run and how to recover), release the lock.
+5. a dirty database (a revision left half-applied, `dbtier.migrate.dirty`):
+   record `refused`, exit 1 with the recovery steps;
+6. nothing pending: record `noop`; otherwise upgrade to head (or downgrade to
+   the target), one transaction per migration (env.py's
+   `transaction_per_migration`), retrying a migration that gave up on a lock
+   timeout a bounded number of times when nothing of it is applied yet;
+7. at head, compare the live schema with the models (`dbtier.migrate.drift`)
+   and record what differs;
+8. record `succeeded` or `failed` (with the revision, the statements that had
+   run, how to recover, and `dirty_revision` when part of it stays applied),
+   release the lock.
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ from dbtier.config import Settings
 from dbtier.db import describe, make_engine
 from dbtier.errors import DatabaseUnreachable, DbtierError, MigrationFailed
 from dbtier.logs import get_logger
-from dbtier.migrate import emf, history, project
+from dbtier.migrate import dirty, drift, emf, history, project
 from dbtier.migrate.connect import connect_with_retries
+from dbtier.migrate.drift import Difference
 from dbtier.migrate.failure import describe_failure
 from dbtier.migrate.lock import MigrationLock, lock_for
 from dbtier.migrate.recorder import StatementRecorder
@@ -47,7 +53,7 @@ from dbtier.secrets import resolve_database
 
 DEFAULT_CONNECT_RETRIES = 5
 DEFAULT_LOCK_RETRIES = 3
-EXIT_CODES = {"succeeded": 0, "noop": 0, "skipped": 0, "failed": 1}
+EXIT_CODES = {"succeeded": 0, "noop": 0, "skipped": 0, "failed": 1, "refused": 1}
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,9 @@ class JobResult:
     lock_retries: int = 0
     trigger_id: str | None = None
     scheduled_time: dt.datetime | None = None
+    kind: str = "upgrade"
+    drift: tuple[Difference, ...] | None = None
+    dirty_revision: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -83,6 +92,9 @@ class JobResult:
             "lock_retries": self.lock_retries,
             "trigger_id": self.trigger_id,
             "scheduled_time": self.scheduled_time.isoformat() if self.scheduled_time else None,
+            "kind": self.kind,
+            "drift": None if self.drift is None else [d.to_json() for d in self.drift],
+            "dirty_revision": self.dirty_revision,
         }
 
 
@@ -97,6 +109,13 @@ class JobOptions:
     lock_retries: int = DEFAULT_LOCK_RETRIES
     retry_delay: float = 1.0
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # None: upgrade to head; a revision ('base', '-1', ...): downgrade to it.
+    downgrade_to: str | None = None
+    check_drift: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "upgrade" if self.downgrade_to is None else "downgrade"
 
 
 def _now() -> dt.datetime:
@@ -124,6 +143,8 @@ class MigrationJob:
         resolved = resolve_database(self.settings)
         config = project.load_config(self.project_ref, resolved.url)
         script = project.script_directory(config)
+        if self.options.downgrade_to is not None:
+            project.check_downgrade_target(script, self.options.downgrade_to)
         engine = make_engine(self.settings, resolved=resolved)
         try:
             try:
@@ -206,19 +227,65 @@ class MigrationJob:
         closed = history.close_abandoned(conn, by_run=self.options.run_id, now=_now())
         current = project.current_heads(conn)
         history.insert(conn, self._record("running", from_revision=_heads(current)))
-        todo = project.pending(script, current)
+        left = history.unresolved_dirty(conn)
+        if left is not None:
+            error = dirty.refusal(left, _heads(current) or "base")
+            self.log.error("dirty database; refused", step="pending", error=error)
+            return self._end(engine, conn, "refused", current, current, error=error)
+        todo = self._path(script, current)
         self.log.info(
             "pending revisions",
             step="pending",
+            kind=self.options.kind,
             current=_heads(current),
             pending=[rev.revision for rev in todo],
             abandoned_runs_closed=closed,
         )
         if not todo:
-            return self._end(engine, conn, "noop", current, current)
-        return self._upgrade(engine, conn, facts, config, script, current)
+            return self._end(
+                engine,
+                conn,
+                "noop",
+                current,
+                current,
+                schema_drift=self._drift(conn, config, script),
+            )
+        return self._migrate(engine, conn, facts, config, script, current)
 
-    def _upgrade(
+    def _path(self, script: ScriptDirectory, current: tuple[str, ...]) -> list[Any]:
+        if self.options.downgrade_to is None:
+            return project.pending(script, current)
+        return project.to_undo(script, current, self.options.downgrade_to)
+
+    def _step(self, config: Config, conn: Connection, recorder: StatementRecorder) -> None:
+        on_apply = self._on_apply(recorder)
+        if self.options.downgrade_to is None:
+            project.upgrade(config, conn, on_version_apply=on_apply)
+        else:
+            project.downgrade(config, conn, self.options.downgrade_to, on_version_apply=on_apply)
+
+    def _drift(
+        self, conn: Connection, config: Config, script: ScriptDirectory
+    ) -> tuple[Difference, ...] | None:
+        """Differences between the schema at head and the models; None when not checked."""
+        if not self.options.check_drift or self.options.downgrade_to is not None:
+            return None
+        try:
+            found = tuple(drift.compare(config, script, conn))
+        except DbtierError as exc:  # no target_metadata: nothing to compare with
+            self.log.info("drift not checked", step="drift", reason=str(exc))
+            return None
+        except Exception as exc:  # a reflection problem must not turn a migration into a failure
+            _rollback_quietly(conn)
+            self.log.warning("drift check failed", step="drift", error=repr(exc))
+            return None
+        if found:
+            self.log.warning("schema drift", step="drift", differences=[str(d) for d in found])
+        else:
+            self.log.info("no schema drift", step="drift")
+        return found
+
+    def _migrate(
         self,
         engine: Engine,
         conn: Connection,
@@ -230,10 +297,10 @@ class MigrationJob:
         applied: list[str] = []
         for attempt in range(self.options.lock_retries + 1):
             current = project.current_heads(conn)
-            recorder = StatementRecorder(project.pending(script, current))
+            recorder = StatementRecorder(self._path(script, current))
             try:
                 with recorder.listening(conn):
-                    project.upgrade(config, conn, on_version_apply=self._on_apply(recorder))
+                    self._step(config, conn, recorder)
             except Exception as exc:  # a migration may raise anything; all of it is a failure
                 applied += recorder.applied
                 _rollback_quietly(conn)
@@ -246,9 +313,21 @@ class MigrationJob:
                     exc,
                     database_at=_heads(at) or "base (no revision)",
                     lock_timeout=self.settings.lock_timeout,
+                    downgrade=self.options.downgrade_to is not None,
                 )
-                self.log.error("migration failed", step="migration", error=error)
-                return self._end(engine, conn, "failed", start, at, applied, error, attempt)
+                left = dirty.left_dirty(facts, recorder)
+                self.log.error("migration failed", step="migration", error=error, dirty=left)
+                return self._end(
+                    engine,
+                    conn,
+                    "failed",
+                    start,
+                    at,
+                    applied,
+                    error,
+                    attempt,
+                    dirty_revision=left,
+                )
             applied += recorder.applied
             return self._end(
                 engine,
@@ -259,6 +338,7 @@ class MigrationJob:
                 applied,
                 None,
                 attempt,
+                schema_drift=self._drift(conn, config, script),
             )
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns
 
@@ -312,8 +392,18 @@ class MigrationJob:
         applied: list[str] | None = None,
         error: str | None = None,
         retries: int = 0,
+        *,
+        schema_drift: tuple[Difference, ...] | None = None,
+        dirty_revision: str | None = None,
     ) -> JobResult:
-        values = {"status": status, "ended_at": _now(), "to_revision": _heads(end), "error": error}
+        values = {
+            "status": status,
+            "ended_at": _now(),
+            "to_revision": _heads(end),
+            "error": error,
+            "drift": None if schema_drift is None else drift.to_column(schema_drift),
+            "dirty_revision": dirty_revision,
+        }
         try:
             history.finish(conn, self.options.run_id, **values)
         except DBAPIError:  # the job's connection died with the migration: use a fresh one
@@ -327,6 +417,8 @@ class MigrationJob:
             applied=tuple(applied or ()),
             error=error,
             lock_retries=retries,
+            drift=schema_drift,
+            dirty_revision=dirty_revision,
         )
 
     def _record(self, status: str, **values: Any) -> history.RunRecord:
@@ -337,6 +429,7 @@ class MigrationJob:
             trigger_id=self.options.trigger_id,
             scheduled_time=self.options.scheduled_time,
             runner=f"{socket.gethostname()}:{os.getpid()}",
+            kind=self.options.kind,
             **values,
         )
 
@@ -347,6 +440,7 @@ class MigrationJob:
             duration_ms=(time.monotonic() - self._clock) * 1000,
             trigger_id=self.options.trigger_id,
             scheduled_time=self.options.scheduled_time,
+            kind=self.options.kind,
             **values,
         )
 
@@ -386,11 +480,15 @@ def run_job(
     connect_retries: int = DEFAULT_CONNECT_RETRIES,
     lock_retries: int = DEFAULT_LOCK_RETRIES,
     retry_delay: float = 1.0,
+    downgrade_to: str | None = None,
+    check_drift: bool = True,
 ) -> JobResult:
     """Run the migration job once; `config` is an Alembic Config or an alembic.ini path.
 
-    Returns the result for succeeded / noop / skipped / failed; raises
-    `DatabaseUnreachable` (exit 3) or a `UsageError` (exit 2).
+    Upgrades to head, or downgrades to `downgrade_to` ('base', a revision, '-N')
+    under the same lock, timeouts and history. Returns the result for succeeded /
+    noop / skipped / failed / refused; raises `DatabaseUnreachable` (exit 3) or a
+    `UsageError` (exit 2).
     """
     options = JobOptions(
         lock_wait=settings.lock_wait if lock_wait is None else lock_wait,
@@ -399,6 +497,8 @@ def run_job(
         connect_retries=connect_retries,
         lock_retries=lock_retries,
         retry_delay=retry_delay,
+        downgrade_to=downgrade_to,
+        check_drift=check_drift,
     )
     return MigrationJob(settings, config, options).run()
 

@@ -19,7 +19,7 @@ from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import URL, Connection
 
-from dbtier.errors import ConfigError
+from dbtier.errors import ConfigError, UsageError
 
 ProjectRef = Config | Path | str | None
 
@@ -73,12 +73,54 @@ def pending(script: ScriptDirectory, current: tuple[str, ...]) -> list[Script]:
     return [rev for rev in reversed(revisions) if rev is not None]
 
 
+def to_undo(script: ScriptDirectory, current: tuple[str, ...], target: str) -> list[Script]:
+    """The revisions a downgrade to `target` would undo, in the order it undoes them."""
+    if not current:
+        return []
+    try:
+        revisions = list(script.iterate_revisions(current, target))
+    except CommandError as exc:
+        raise UsageError(
+            f"downgrade {target}: {exc}; the target must be a revision below the database's "
+            f"current {', '.join(current)} (or 'base', or -N)"
+        ) from None
+    return [rev for rev in revisions if rev is not None]
+
+
+def check_downgrade_target(script: ScriptDirectory, target: str) -> None:
+    """Refuse a target that is not a revision of this project (before connecting)."""
+    if target == "base" or (target.startswith("-") and target[1:].isdigit()):
+        return
+    try:
+        script.get_revision(target)
+    except Exception:  # alembic raises several types for an unknown or ambiguous id
+        raise UsageError(
+            f"downgrade: {target!r} is not a revision of this project; "
+            "see `dbtier migrate status` for the revisions"
+        ) from None
+
+
 def upgrade(config: Config, connection: Connection, **configure_kwargs: Any) -> None:
     """`alembic upgrade heads` on the job's connection."""
+    _run_command(config, connection, configure_kwargs, command.upgrade, "heads")
+
+
+def downgrade(config: Config, connection: Connection, target: str, **configure_kwargs: Any) -> None:
+    """`alembic downgrade TARGET` on the job's connection."""
+    _run_command(config, connection, configure_kwargs, command.downgrade, target)
+
+
+def _run_command(
+    config: Config,
+    connection: Connection,
+    configure_kwargs: dict[str, Any],
+    run: Any,
+    target: str,
+) -> None:
     config.attributes["connection"] = connection
     config.attributes["configure_kwargs"] = configure_kwargs
     try:
-        command.upgrade(config, "heads")
+        run(config, target)
     finally:
         config.attributes.pop("connection", None)
         config.attributes.pop("configure_kwargs", None)
@@ -121,12 +163,15 @@ def describe_script(rev: Script) -> str:
 
 __all__ = [
     "ProjectRef",
+    "check_downgrade_target",
     "current_heads",
     "describe_script",
+    "downgrade",
     "load_config",
     "offline_sql",
     "pending",
     "script_directory",
     "stamp",
+    "to_undo",
     "upgrade",
 ]

@@ -49,7 +49,13 @@ def test_stamp_after_a_manual_recovery_then_run_is_a_noop(job_db: JobDatabase) -
     assert "f0002" in stamped.output
     assert job_db.versions() == ["f0002"]
     assert _invoke("run", "--alembic-config", failing, *url).exit_code == 0
-    assert job_db.statuses() == {"failed": 1, "noop": 1}
+    # The stamp is recorded as a run of its own.
+    assert job_db.statuses() == {"failed": 1, "succeeded": 1, "noop": 1}
+    assert sorted(job_db.scalars("SELECT kind FROM dbtier_migration_runs")) == [
+        "stamp",
+        "upgrade",
+        "upgrade",
+    ]
 
 
 def test_status_plan_and_history(job_db: JobDatabase) -> None:

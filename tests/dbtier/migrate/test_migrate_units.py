@@ -46,7 +46,15 @@ def test_emf_line_has_namespace_duration_and_one_outcome() -> None:
     [directive] = record["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "dbtier"
     names = {m["Name"] for m in directive["Metrics"]}
-    assert names == {"Duration", "Succeeded", "Noop", "Skipped", "Failed", "Unreachable"}
+    assert names == {
+        "Duration",
+        "Succeeded",
+        "Noop",
+        "Skipped",
+        "Failed",
+        "Refused",
+        "Unreachable",
+    }
     assert record["Duration"] == 12.5
     assert record["Skipped"] == 1
     assert record["Succeeded"] + record["Noop"] + record["Failed"] + record["Unreachable"] == 0
