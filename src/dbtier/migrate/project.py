@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy.engine import URL, Connection
 
@@ -79,7 +80,7 @@ def to_undo(script: ScriptDirectory, current: tuple[str, ...], target: str) -> l
         return []
     try:
         revisions = list(script.iterate_revisions(current, target))
-    except CommandError as exc:
+    except (CommandError, RevisionError) as exc:
         raise UsageError(
             f"downgrade {target}: {exc}; the target must be a revision below the database's "
             f"current {', '.join(current)} (or 'base', or -N)"

@@ -73,12 +73,26 @@ def test_downgrade_waits_for_the_lock_like_a_run(at_head) -> None:
 
 @pytest.mark.parametrize(
     ("target", "needle"),
-    [("nope", "'nope' is not a revision"), ("d0003", "'d0003' is not a revision")],
+    [
+        ("nope", "'nope' is not a revision"),
+        ("d0003", "'d0003' is not a revision"),
+        ("-5", "didn't produce 5 migrations"),
+    ],
 )
 def test_downgrade_to_an_unknown_revision_exits_2(at_head, target: str, needle: str) -> None:
     db = at_head
     url = ["--database-url", db.url_text, "--alembic-config", str(db.project("dirty"))]
-    result = _invoke("downgrade", target, *url)
+    result = _invoke("downgrade", *url, "--", target)
     assert result.exit_code == 2
     assert needle in result.output
     assert db.versions() == ["d0002"]
+
+
+def test_downgrade_to_a_revision_above_the_current_one_exits_2(at_head) -> None:
+    db = at_head
+    url = ["--database-url", db.url_text, "--alembic-config", str(db.project("dirty"))]
+    assert _invoke("downgrade", "d0001", *url).exit_code == 0
+    result = _invoke("downgrade", "d0002", *url)
+    assert result.exit_code == 2
+    assert "must be a revision below" in result.output
+    assert db.versions() == ["d0001"]
