@@ -6,21 +6,26 @@ next run simply tries again.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from dbtier.cli import app
 from dbtier.migrate import run_job
 
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
+
 FIXED = "DBTIER_TEST_MIGRATION_FIXED"
 
 
-def _invoke(*args: str):
+def _invoke(*args: str) -> Result:
     return CliRunner().invoke(app, ["migrate", *args])
 
 
-def _execute(job_db, *statements: str) -> None:
+def _execute(job_db: JobDatabase, *statements: str) -> None:
     engine = job_db.engine()
     with engine.begin() as conn:
         for statement in statements:
@@ -30,7 +35,7 @@ def _execute(job_db, *statements: str) -> None:
 
 @pytest.mark.parametrize("backend", ["mysql"])
 def test_half_applied_migration_blocks_runs_until_undone_and_stamped(
-    job_db, monkeypatch: pytest.MonkeyPatch
+    job_db: JobDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = job_db.project("dirty")
     failed = run_job(job_db.settings(), config=project)
@@ -67,7 +72,7 @@ def test_half_applied_migration_blocks_runs_until_undone_and_stamped(
 
 
 @pytest.mark.parametrize("backend", ["mysql"])
-def test_repair_checks_the_schema_before_resolving(job_db) -> None:
+def test_repair_checks_the_schema_before_resolving(job_db: JobDatabase) -> None:
     project = job_db.project("dirty")
     assert run_job(job_db.settings(), config=project).dirty_revision == "d0002"
     url = ["--database-url", job_db.url_text, "--alembic-config", str(project)]
@@ -98,7 +103,9 @@ def test_repair_checks_the_schema_before_resolving(job_db) -> None:
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
-def test_postgresql_rolls_back_and_is_not_dirty(job_db, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_postgresql_rolls_back_and_is_not_dirty(
+    job_db: JobDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = job_db.project("dirty")
     failed = run_job(job_db.settings(), config=project)
     assert (failed.status, failed.dirty_revision) == ("failed", None)

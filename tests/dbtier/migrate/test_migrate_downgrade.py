@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from dbtier.cli import app
 from dbtier.migrate import run_job
 from dbtier.migrate.lock import lock_for
 
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
 
-def _invoke(*args: str):
+
+def _invoke(*args: str) -> Result:
     return CliRunner().invoke(app, ["migrate", *args])
 
 
 @pytest.fixture
-def at_head(job_db, monkeypatch: pytest.MonkeyPatch):
+def at_head(job_db: JobDatabase, monkeypatch: pytest.MonkeyPatch) -> JobDatabase:
     monkeypatch.setenv("DBTIER_TEST_MIGRATION_FIXED", "1")
     assert run_job(job_db.settings(), config=job_db.project("dirty")).status == "succeeded"
     return job_db
 
 
-def test_downgrade_one_step_then_to_base_is_recorded(at_head) -> None:
+def test_downgrade_one_step_then_to_base_is_recorded(at_head: JobDatabase) -> None:
     db = at_head
     url = ["--database-url", db.url_text, "--alembic-config", str(db.project("dirty"))]
     one = _invoke("downgrade", *url, "--", "-1")  # "--": -1 is not an option
@@ -56,7 +61,7 @@ def test_downgrade_one_step_then_to_base_is_recorded(at_head) -> None:
     ]
 
 
-def test_downgrade_waits_for_the_lock_like_a_run(at_head) -> None:
+def test_downgrade_waits_for_the_lock_like_a_run(at_head: JobDatabase) -> None:
     db = at_head
     engine = db.engine()
     with engine.connect() as other:
@@ -79,7 +84,9 @@ def test_downgrade_waits_for_the_lock_like_a_run(at_head) -> None:
         ("-5", "didn't produce 5 migrations"),
     ],
 )
-def test_downgrade_to_an_unknown_revision_exits_2(at_head, target: str, needle: str) -> None:
+def test_downgrade_to_an_unknown_revision_exits_2(
+    at_head: JobDatabase, target: str, needle: str
+) -> None:
     db = at_head
     url = ["--database-url", db.url_text, "--alembic-config", str(db.project("dirty"))]
     result = _invoke("downgrade", *url, "--", target)
@@ -88,7 +95,7 @@ def test_downgrade_to_an_unknown_revision_exits_2(at_head, target: str, needle: 
     assert db.versions() == ["d0002"]
 
 
-def test_downgrade_to_a_revision_above_the_current_one_exits_2(at_head) -> None:
+def test_downgrade_to_a_revision_above_the_current_one_exits_2(at_head: JobDatabase) -> None:
     db = at_head
     url = ["--database-url", db.url_text, "--alembic-config", str(db.project("dirty"))]
     assert _invoke("downgrade", "d0001", *url).exit_code == 0

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from dbtier.cli import app
 from dbtier.migrate import run_job
+
+if TYPE_CHECKING:
+    from tests.dbtier.migrate.conftest import JobDatabase
 
 # A hand-made change per engine: a column, an index, and (where the engine can) a narrower type.
 MANUAL_CHANGES = {
@@ -29,11 +33,11 @@ MANUAL_CHANGES = {
 }
 
 
-def _invoke(*args: str):
+def _invoke(*args: str) -> Result:
     return CliRunner().invoke(app, ["migrate", *args])
 
 
-def test_nippo_at_head_has_no_drift_then_a_manual_alter_is_reported(job_db) -> None:
+def test_nippo_at_head_has_no_drift_then_a_manual_alter_is_reported(job_db: JobDatabase) -> None:
     url = ["--database-url", job_db.url_text]
     first = run_job(job_db.settings())
     assert first.status == "succeeded"
@@ -73,7 +77,7 @@ def test_nippo_at_head_has_no_drift_then_a_manual_alter_is_reported(job_db) -> N
     assert "noop (drift)" in history.output
 
 
-def test_drift_without_models_is_a_usage_error(job_db) -> None:
+def test_drift_without_models_is_a_usage_error(job_db: JobDatabase) -> None:
     slow = str(job_db.project("slow"))
     result = _invoke("drift", "--alembic-config", slow, "--database-url", job_db.url_text)
     assert result.exit_code == 2
