@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(default=5.0, gt=0)
     statement_timeout: float = Field(default=600.0, gt=0)
 
+    # Before a scheduled migration with pending revisions: a manual RDS snapshot of
+    # this instance (on AWS), else a local backup under DATA_DIR/backups.
+    snapshot_before: bool = False
+    rds_instance_id: str | None = None
+
     log_level: str = "INFO"
 
     @property

@@ -89,17 +89,32 @@ def run(
         typer.Option("--scheduled-time", help="The schedule's fire time, ISO 8601 (UTC if naive)."),
     ] = None,
     connect_retries: ConnectRetriesOption = 5,
+    snapshot_before: Annotated[
+        bool | None,
+        typer.Option(
+            "--snapshot-before/--no-snapshot-before",
+            help="When something is pending, take a restore point first: an RDS snapshot "
+            "(DBTIER_RDS_INSTANCE_ID) or a local backup. [default: DBTIER_SNAPSHOT_BEFORE]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from dbtier.migrate import run_job
 
     when = _parse_scheduled(scheduled_time)
     settings = settings_from(database_url, data_dir, lock_wait=lock_wait)
+    hook = None
+    if settings.snapshot_before if snapshot_before is None else snapshot_before:
+        from dbtier.backup.before import snapshot_hook
+
+        hook = snapshot_hook(settings)
     result = run_job(
         settings,
         config=alembic_config,
         trigger_id=trigger_id,
         scheduled_time=when,
         connect_retries=connect_retries,
+        before_upgrade=hook,
     )
     if result.status in ("failed", "refused"):
         raise MigrationFailed(result.error or "a migration failed")

@@ -29,6 +29,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,9 @@ class JobOptions:
     # None: upgrade to head; a revision ('base', '-1', ...): downgrade to it.
     downgrade_to: str | None = None
     check_drift: bool = True
+    # Called with the pending revisions, under the lock, before an upgrade runs
+    # (a snapshot or a backup); when it raises, nothing is migrated.
+    before_upgrade: Callable[[list[str]], str] | None = None
 
     @property
     def kind(self) -> str:
@@ -250,6 +254,15 @@ class MigrationJob:
                 current,
                 schema_drift=self._drift(conn, config, script),
             )
+        if self.options.before_upgrade is not None and self.options.kind == "upgrade":
+            pending = [rev.revision for rev in todo]
+            try:
+                taken = self.options.before_upgrade(pending)
+            except Exception as exc:  # a failed snapshot stops the run: nothing is migrated
+                error = f"the snapshot before migrating to {pending[-1]} failed: {exc}"
+                self.log.error("snapshot failed; nothing migrated", step="snapshot", error=error)
+                return self._end(engine, conn, "failed", current, current, error=error)
+            self.log.info("snapshot taken", step="snapshot", snapshot=taken, pending=pending)
         return self._migrate(engine, conn, facts, config, script, current)
 
     def _path(self, script: ScriptDirectory, current: tuple[str, ...]) -> list[Any]:
@@ -482,6 +495,7 @@ def run_job(
     retry_delay: float = 1.0,
     downgrade_to: str | None = None,
     check_drift: bool = True,
+    before_upgrade: Callable[[list[str]], str] | None = None,
 ) -> JobResult:
     """Run the migration job once; `config` is an Alembic Config or an alembic.ini path.
 
@@ -499,6 +513,7 @@ def run_job(
         retry_delay=retry_delay,
         downgrade_to=downgrade_to,
         check_drift=check_drift,
+        before_upgrade=before_upgrade,
     )
     return MigrationJob(settings, config, options).run()
 
