@@ -74,11 +74,12 @@ def gather(
 
 def _gather_database(ev: Evidence, engine: Any, storage: float | None) -> None:
     from dbtier.cli.schema import load_models
-    from dbtier.review.session import session_facts
+    from dbtier.review.session import database_users, session_facts
     from dbtier.schema import review_schema
 
     ev.schema = review_schema(engine, models=load_models("nippo"), storage_gib=storage)
     ev.session = session_facts(engine)
+    ev.users = database_users(engine)
     if engine.url.get_backend_name() in ("mysql", "mariadb", "postgresql"):
         from dbtier.observe.check import check_server
 

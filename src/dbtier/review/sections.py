@@ -57,6 +57,7 @@ class Evidence:
     last_drill: dict[str, Any] | None = None
     backup_dir: Path | None = None
     session: dict[str, Any] = field(default_factory=dict)  # the connected user, TLS
+    users: dict[str, set[str]] = field(default_factory=dict)  # grantee -> privileges here
 
 
 def requirements(ev: Evidence) -> Section:
@@ -360,6 +361,7 @@ def security(ev: Evidence) -> Section:
             ),
             "live database",
         )
+        _users(s, ev.users)
         tls = ev.session.get("tls")
         s.add(
             "TLS on this connection",
@@ -370,6 +372,25 @@ def security(ev: Evidence) -> Section:
             "live database",
         )
     return s
+
+
+def _users(s: Section, users: dict[str, set[str]]) -> None:
+    from dbtier.review.session import DML
+
+    dml_only = sorted(u for u, privileges in users.items() if privileges and privileges <= DML)
+    for user in sorted(users):
+        privileges = users[user]
+        kind = "DML only" if privileges <= DML else "can change the schema"
+        s.add(f"user {user}", "info", f"{kind}: {', '.join(sorted(privileges))}", "live database")
+    s.add(
+        "a DML-only application user",
+        "pass" if dml_only else "warn",
+        f"{', '.join(dml_only)} can read and write but not change the schema"
+        if dml_only
+        else "no user with DML only on this database: every writer can also run DDL "
+        "(create one: see docs/security.md)",
+        "live database",
+    )
 
 
 def _security_from_template(s: Section, template: Template) -> None:

@@ -31,4 +31,50 @@ def session_facts(engine: Engine) -> dict[str, Any]:
         }
 
 
-__all__ = ["session_facts"]
+DML = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
+
+
+def database_users(engine: Engine) -> dict[str, set[str]]:
+    """Users/roles with privileges on this database's tables or schema, and those privileges."""
+    backend = engine.url.get_backend_name()
+    found: dict[str, set[str]] = {}
+    with engine.connect() as conn:
+        if backend == "sqlite":
+            return {}
+        if backend == "postgresql":
+            rows: list[tuple[Any, Any]] = [
+                (g, p)
+                for g, p in conn.exec_driver_sql(
+                    "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+                    "WHERE table_schema = current_schema() AND grantee <> 'PUBLIC'"
+                )
+            ]
+            rows += [
+                (owner, "OWNER")
+                for (owner,) in conn.exec_driver_sql(
+                    "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = current_schema()"
+                )
+            ]
+            rows += [
+                (role, "CREATE")
+                for (role,) in conn.exec_driver_sql(
+                    "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper "
+                    "AND has_schema_privilege(rolname, current_schema(), 'CREATE')"
+                )
+            ]
+        else:
+            rows = [
+                (g, p)
+                for g, p in conn.exec_driver_sql(
+                    "SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "
+                    "WHERE TABLE_SCHEMA = DATABASE() UNION "
+                    "SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES "
+                    "WHERE TABLE_SCHEMA = DATABASE()"
+                )
+            ]
+    for grantee, privilege in rows:
+        found.setdefault(str(grantee).replace("'", ""), set()).add(str(privilege).upper())
+    return found
+
+
+__all__ = ["DML", "database_users", "session_facts"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
@@ -171,28 +173,58 @@ def test_bad_flags_exit_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["mysql", "postgres"])
-def test_a_server_review_checks_the_running_parameters(database_url: URL, tmp_path: Path) -> None:
+def test_a_server_review_checks_the_running_parameters_and_the_users(
+    database_url: URL, tmp_path: Path
+) -> None:
     upgrade_to_head(database_url)
+    postgres = database_url.get_backend_name() == "postgresql"
     profile = (
-        PROFILE
-        if database_url.get_backend_name() != "postgresql"
-        else (REPO / "examples" / "workloads" / "nippo-postgres.yaml")
+        REPO / "examples" / "workloads" / ("nippo-postgres.yaml" if postgres else "nippo.yaml")
     )
-    result = _invoke(
-        "review",
-        "--profile",
-        str(profile),
-        "--database-url",
-        database_url.render_as_string(hide_password=False),
-        "--backup-dir",
-        str(tmp_path / "none"),
-        "--out",
-        str(tmp_path),
-        "--fail-on",
-        "never",
-    )
+    app_user = f"dbtier_t_app_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if postgres:
+            conn.execute(text(f"CREATE ROLE {app_user} LOGIN PASSWORD 'x'"))
+            conn.execute(
+                text(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                    f"TO {app_user}"
+                )
+            )
+        else:
+            conn.execute(text(f"CREATE USER '{app_user}'@'%' IDENTIFIED BY 'x'"))
+            conn.execute(
+                text(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE "
+                    f"ON `{database_url.database}`.* TO '{app_user}'@'%'"
+                )
+            )
+    try:
+        result = _invoke(
+            "review",
+            "--profile",
+            str(profile),
+            "--database-url",
+            database_url.render_as_string(hide_password=False),
+            "--backup-dir",
+            str(tmp_path / "none"),
+            "--out",
+            str(tmp_path),
+            "--fail-on",
+            "never",
+        )
+    finally:
+        with engine.connect() as conn:
+            if postgres:
+                conn.execute(text(f"DROP OWNED BY {app_user}"))
+                conn.execute(text(f"DROP ROLE {app_user}"))
+            else:
+                conn.execute(text(f"DROP USER '{app_user}'@'%'"))
+        engine.dispose()
     assert result.exit_code == 0, result.output
-    text = (tmp_path / "review.md").read_text(encoding="utf-8")
-    assert "| params check |" in text  # drift and counters from the running server
-    assert "counters: " in text
-    assert "| connected user |" in text
+    text_ = (tmp_path / "review.md").read_text(encoding="utf-8")
+    assert "| params check |" in text_  # drift and counters from the running server
+    assert "counters: " in text_
+    assert "| connected user |" in text_
+    assert f"| ✅ pass | a DML-only application user | {app_user}" in text_
