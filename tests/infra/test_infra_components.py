@@ -183,7 +183,7 @@ class TestData:
         _logical, db = dev.one("AWS::RDS::DBInstance")
         props = db["Properties"]
         assert props["Engine"] == "mysql"
-        assert props["EngineVersion"].startswith("8.0.")
+        assert props["EngineVersion"].startswith("8.4.")
         assert props["PubliclyAccessible"] is False
         assert props["StorageEncrypted"] is True
         assert props["BackupRetentionPeriod"] == 7
@@ -198,7 +198,7 @@ class TestData:
         design = params.design(params.load_profile(REPO_ROOT / "examples/workloads/nippo.yaml"))
         _, group = dev.one("AWS::RDS::DBParameterGroup")
         props = group["Properties"]
-        assert props["Family"] == design.family == "mysql8.0"
+        assert props["Family"] == design.family == "mysql8.4"
         assert props["Parameters"] == merged("mysql", params.cdk_parameters(design))
         assert props["Parameters"]["require_secure_transport"] == "1"
 

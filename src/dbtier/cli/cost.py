@@ -33,7 +33,16 @@ def estimate(
     result = estimate_templates(template_dir, prices)
     if json_output:
         items = [item.__dict__ for item in result.items]
-        typer.echo(json.dumps({"region": result.region, "items": items, "total": result.total}))
+        typer.echo(
+            json.dumps(
+                {
+                    "region": result.region,
+                    "items": items,
+                    "total": result.total,
+                    "notes": result.notes,
+                }
+            )
+        )
         return
     table = Table(title=f"Monthly estimate, {result.region} (USD, on-demand)")
     table.add_column("resource")
@@ -47,6 +56,8 @@ def estimate(
     table.add_row("total", "", "", f"{result.total:,.2f}")
     console = Console(width=160)
     console.print(table)
+    for note in result.notes:
+        console.print(note[:1].upper() + note[1:], highlight=False)
     console.print(f"RDS prices: {prices.rds_price.source} ({prices.rds_price.date}).")
     console.print("Every price's source and date: dbtier/cost/prices_ap_northeast_1.yaml.")
 

@@ -2,8 +2,10 @@
 
 `dbtier infra synth [--out DIR] [-c key=value ...]` runs the synthesis
 in-process (no CDK CLI, no AWS credentials, no Docker daemon) and prints the
-template's path. A bad context value exits 2 with the key named; an
-unsuppressed cdk-nag finding exits 1 with the finding.
+template's path, after dbtier's own warnings (an engine past the end of RDS
+standard support) on stderr. A bad context value exits 2 with the key named; an
+unsuppressed cdk-nag finding, or a connection budget above max_connections,
+exits 1 naming it.
 `dbtier infra diagram [--out FILE] [--template-dir DIR]` draws the synthesized
 template (`dbtier.infra.diagram`), synthesizing first when DIR holds none.
 """
@@ -51,10 +53,12 @@ def synth(
     console = Console(stderr=True)
     with console.status("synthesizing the CDK app (cdk-nag AwsSolutions included)"):
         from dbtier.infra.context import parse_context
-        from dbtier.infra.synth import synthesize, template_path
+        from dbtier.infra.synth import dbtier_warnings, synthesize, template_path
 
         name = parse_context(values).name
         outdir = synthesize(values, out)
+    for warning in dbtier_warnings(outdir, name):
+        console.print(f"warning: {warning}", highlight=False, markup=False)
     typer.echo(str(template_path(outdir, name)))
 
 

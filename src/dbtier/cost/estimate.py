@@ -2,19 +2,26 @@
 
 Each resource type that bills by the hour or the month has a small pricing
 function; usage-billed parts (LCUs, NAT traffic, log ingestion) use the
-assumptions stated in the price table, and every line says its basis.
+assumptions stated in the price table, and every line says its basis. An RDS
+instance's line names its engine and version; one whose major version is past
+the end of RDS standard support (`dbtier.engine_lifecycle`) and not opted out
+of Extended Support gets a second line: vCPUs × the Extended Support rate ×
+hours (× 2 for Multi-AZ, whose standby is charged too).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbtier import engine_lifecycle
 from dbtier.cost.prices import PriceTable, load_price_table
 from dbtier.errors import UsageError
+from dbtier.params.catalog import instance_class
 
 Resource = dict[str, Any]
 
@@ -35,6 +42,7 @@ class Estimate:
 
     region: str
     items: list[LineItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -45,6 +53,7 @@ class Estimate:
 class _Context:
     prices: PriceTable
     resources: dict[str, Resource]
+    today: dt.date = field(default_factory=dt.date.today)
 
     @property
     def hours(self) -> float:
@@ -78,7 +87,53 @@ def _rds_instance(ctx: _Context, props: dict[str, Any]) -> tuple[float, str]:
     compute = ctx.prices.rds_hourly(cls) * ctx.hours * factor
     storage = ctx.prices[storage_key] * storage_gb * factor
     az = "Multi-AZ" if multi_az else "Single-AZ"
-    return compute + storage, f"{cls} {az}, {storage_gb:g} GB {storage_type}"
+    engine = f"{props.get('Engine', '?')} {props.get('EngineVersion', '(version not pinned)')}"
+    return compute + storage, f"{cls} {az}, {storage_gb:g} GB {storage_type}, {engine}"
+
+
+def _engine_support(props: dict[str, Any]) -> engine_lifecycle.EngineSupport | None:
+    engine, version = props.get("Engine"), props.get("EngineVersion")
+    if not isinstance(engine, str) or not isinstance(version, str):
+        return None
+    key = engine_lifecycle.engine_key(engine, version)
+    return engine_lifecycle.support(key) if key else None
+
+
+def _extended_support(ctx: _Context, logical_id: str, props: dict[str, Any]) -> list[LineItem]:
+    """RDS Extended Support for an instance past the end of standard support, if enrolled."""
+    support = _engine_support(props)
+    if support is None or not support.extended_support:
+        return []
+    if not support.past_standard_support(ctx.today):
+        return []
+    if props.get("EngineLifecycleSupport") == engine_lifecycle.DISABLED:
+        return []  # RDS refuses to create it; the stack never writes this combination
+    cls = str(props.get("DBInstanceClass", "db.t4g.micro"))
+    vcpu = instance_class(cls).vcpu
+    factor = 2 if _truthy(props.get("MultiAZ", False)) else 1
+    rate = ctx.prices["rds_extended_support_vcpu_hour"]
+    cost = vcpu * rate * ctx.hours * factor
+    standby = " × 2 (Multi-AZ standby)" if factor == 2 else ""
+    basis = (
+        f"RDS Extended Support: {support.label} past standard support "
+        f"({support.standard_support_ends.isoformat()}), {vcpu} vCPU × ${rate:g}/vCPU-hour"
+        f"{standby}"
+    )
+    return [
+        LineItem(f"{logical_id} (Extended Support)", "AWS::RDS::DBInstance", round(cost, 2), basis)
+    ]
+
+
+def _engine_note(ctx: _Context, props: dict[str, Any]) -> str | None:
+    support = _engine_support(props)
+    if support is None:
+        return None
+    version = f"{support.label.split()[0]} {props['EngineVersion']}"
+    ends = support.standard_support_ends.isoformat()
+    if support.past_standard_support(ctx.today):
+        lifecycle = props.get("EngineLifecycleSupport", engine_lifecycle.EXTENDED)
+        return f"engine {version}: RDS standard support ended {ends}; {lifecycle}"
+    return f"engine {version}: RDS standard support until {ends}"
 
 
 def _task_rates(ctx: _Context, task_definition: Resource) -> tuple[float, float, str]:
@@ -177,25 +232,37 @@ def load_templates(template_dir: Path) -> dict[str, Resource]:
     return resources
 
 
-def estimate_resources(resources: dict[str, Resource], prices: PriceTable) -> Estimate:
-    """Price each resource of a template."""
-    ctx = _Context(prices=prices, resources=resources)
+def estimate_resources(
+    resources: dict[str, Resource], prices: PriceTable, *, today: dt.date | None = None
+) -> Estimate:
+    """Price each resource of a template (Extended Support as of `today`, default today)."""
+    ctx = _Context(prices=prices, resources=resources, today=today or dt.date.today())
     estimate = Estimate(region=prices.region)
     for logical_id, resource in resources.items():
         pricer = _PRICERS.get(str(resource.get("Type")))
         if pricer is None:
             continue
-        cost, basis = pricer(ctx, _props(resource))
+        props = _props(resource)
+        cost, basis = pricer(ctx, props)
         estimate.items.append(LineItem(logical_id, resource["Type"], round(cost, 2), basis))
+        if resource["Type"] == "AWS::RDS::DBInstance":
+            estimate.items.extend(_extended_support(ctx, logical_id, props))
+            note = _engine_note(ctx, props)
+            if note is not None:
+                estimate.notes.append(note)
     estimate.items.extend(_dashboards(ctx))
     estimate.items.extend(_logs(ctx))
     estimate.items.sort(key=lambda item: item.monthly_usd, reverse=True)
     return estimate
 
 
-def estimate_templates(template_dir: Path, prices: PriceTable | None = None) -> Estimate:
+def estimate_templates(
+    template_dir: Path, prices: PriceTable | None = None, *, today: dt.date | None = None
+) -> Estimate:
     """The monthly estimate of a synthesized app."""
-    return estimate_resources(load_templates(template_dir), prices or load_price_table())
+    return estimate_resources(
+        load_templates(template_dir), prices or load_price_table(), today=today
+    )
 
 
 __all__ = ["Estimate", "LineItem", "estimate_resources", "estimate_templates", "load_templates"]

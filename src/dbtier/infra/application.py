@@ -4,7 +4,10 @@ The service runs the reference service's image in private subnets, answers
 the ALB's health check on `/healthz`, scales on CPU and on requests per
 target, and rolls back a deployment that never becomes healthy (circuit
 breaker). Its container runs hardened (`dbtier.infra.container`) and checks
-its own `/healthz`; its tasks carry the stack's tags.
+its own `/healthz`; its tasks carry the stack's tags. Its pool sizes
+(`DBTIER_POOL_SIZE`, `DBTIER_MAX_OVERFLOW`), auto scaling range and deploy
+maximum percent all come from the stage's connection budget (`dbtier.budget`),
+the declaration the parameter design sized `max_connections` for.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from dbtier.budget import ConnectionBudget
 from dbtier.infra import container
 
 CONTAINER_NAME = "app"
@@ -25,14 +29,20 @@ CONTAINER_NAME = "app"
 
 @dataclass(frozen=True, kw_only=True)
 class ServiceSizing:
-    """Task size and scaling bounds for a stage."""
+    """Task size and scaling targets; the task counts come from the connection budget."""
 
     cpu: int = 512
     memory_mib: int = 1024
-    min_tasks: int = 1
-    max_tasks: int = 4
     cpu_target_percent: int = 60
     requests_per_target: int = 300
+
+
+def pool_environment(budget: ConnectionBudget) -> dict[str, str]:
+    """The service's SQLAlchemy pool, as `dbtier.config.Settings` reads it."""
+    return {
+        "DBTIER_POOL_SIZE": str(budget.pool_size),
+        "DBTIER_MAX_OVERFLOW": str(budget.max_overflow),
+    }
 
 
 class Application(Construct):
@@ -49,6 +59,7 @@ class Application(Construct):
         secret: secretsmanager.ISecret,
         region: str,
         sizing: ServiceSizing,
+        budget: ConnectionBudget,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(
@@ -69,7 +80,10 @@ class Application(Construct):
             image=image,
             port_mappings=[ecs.PortMapping(container_port=container.SERVICE_PORT)],
             secrets=container.database_secrets(secret),
-            environment=container.database_environment(secret, region),
+            environment={
+                **container.database_environment(secret, region),
+                **pool_environment(budget),
+            },
             logging=container.log_driver(self, "Logs", prefix="service"),
             health_check=container.service_health_check(),
             **container.hardening(),
@@ -85,9 +99,9 @@ class Application(Construct):
             "Service",
             cluster=self.cluster,
             task_definition=self.task_definition,
-            desired_count=sizing.min_tasks,
+            desired_count=budget.tasks.min,
             min_healthy_percent=100,
-            max_healthy_percent=200,
+            max_healthy_percent=budget.deploy_max_percent,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             security_groups=[self.security_group],
@@ -113,7 +127,7 @@ class Application(Construct):
             ),
         )
         scaling = self.service.auto_scale_task_count(
-            min_capacity=sizing.min_tasks, max_capacity=sizing.max_tasks
+            min_capacity=budget.tasks.min, max_capacity=budget.tasks.max
         )
         scaling.scale_on_cpu_utilization(
             "Cpu", target_utilization_percent=sizing.cpu_target_percent
@@ -125,4 +139,4 @@ class Application(Construct):
         )
 
 
-__all__ = ["CONTAINER_NAME", "Application", "ServiceSizing"]
+__all__ = ["CONTAINER_NAME", "Application", "ServiceSizing", "pool_environment"]

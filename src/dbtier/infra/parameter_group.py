@@ -15,7 +15,9 @@ from typing import TypeVar
 
 from aws_cdk import aws_rds as rds
 
+from dbtier.budget import ConnectionBudget
 from dbtier.errors import UsageError
+from dbtier.params.profile import Connections
 
 # What RDS must have regardless of the design; the design cannot turn these off.
 _REQUIRED = {
@@ -47,6 +49,22 @@ class ParameterGroupSpec:
     memory_bytes: int = 1024**3
     engine_version: str | None = None
     parameters: dict[str, str] = field(default_factory=dict)
+    connections: Connections | None = None  # the profile's connection budget declaration
+
+    def budget(self, stage: str) -> ConnectionBudget:
+        """The profile's connection budget in `stage` (pools, tasks, deploy, others)."""
+        if self.connections is None:
+            raise UsageError(f"parameter design for {self.profile_name} carries no connections")
+        return self.connections.budget(stage)
+
+    def check_budget(self, stage: str) -> ConnectionBudget:
+        """The stage's budget, refused (ConnectionBudgetError) when above max_connections."""
+        budget = self.budget(stage)
+        budget.check(
+            self.max_connections,
+            source=f"workload profile {self.profile_name} ({self.family}, {stage} stage)",
+        )
+        return budget
 
     @property
     def log_exports(self) -> tuple[str, ...]:
@@ -112,6 +130,7 @@ def spec_from_profile(profile: Path, *, engine: str) -> ParameterGroupSpec:
         memory_bytes=design.instance.memory_bytes,
         engine_version=workload.engine_version,
         parameters=merged(engine, params.cdk_parameters(design)),
+        connections=workload.connections,
     )
 
 

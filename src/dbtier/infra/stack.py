@@ -87,7 +87,8 @@ class DbtierStack(Stack):
             listener=self.presentation.listener,
             secret=self.data.secret,
             region=self.region,
-            sizing=ServiceSizing(min_tasks=2 if prod else 1, max_tasks=6 if prod else 2),
+            sizing=ServiceSizing(),
+            budget=parameter_group.check_budget(context.stage),
         )
         self.migration = Migration(
             self,

@@ -38,8 +38,9 @@ class Finding:
 ECS2 = Finding(
     "AwsSolutions-ECS2",
     "The container environment holds only non-secret settings: DBTIER_DB_SECRET_ID (the "
-    "secret's ARN, so the app can re-read it after rotation), DBTIER_DB_NAME and "
-    "DBTIER_AWS_REGION; the credentials arrive through ECS `secrets` (DBTIER_DB_SECRET_JSON).",
+    "secret's ARN, so the app can re-read it after rotation), DBTIER_DB_NAME, "
+    "DBTIER_AWS_REGION and the service's pool sizes (DBTIER_POOL_SIZE, DBTIER_MAX_OVERFLOW); "
+    "the credentials arrive through ECS `secrets` (DBTIER_DB_SECRET_JSON).",
 )
 ECR_TOKEN = Finding(
     "AwsSolutions-IAM5",

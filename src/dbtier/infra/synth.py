@@ -35,6 +35,7 @@ def build_app(
 
     checked = parse_context(context)
     spec = spec_from_profile(checked.workload_profile, engine=checked.engine)
+    spec.check_budget(checked.stage)  # before any construct: max_connections holds the budget
     app = cdk.App(outdir=str(outdir) if outdir is not None else None)
     stack = DbtierStack(app, checked.name, context=checked, parameter_group=spec)
     suppress_reviewed_findings(stack, checked)
@@ -75,6 +76,16 @@ def error_messages(outdir: Path, artifact_id: str) -> list[str]:
     return [f"{path}: {message}" for path, message in cdk_annotations(outdir, artifact_id, "error")]
 
 
+def dbtier_warnings(outdir: Path, artifact_id: str) -> list[str]:
+    """`path: message` of the warnings dbtier itself adds (ids `dbtier:...`), e.g. an
+    engine past the end of RDS standard support."""
+    return [
+        f"{path}: {message}"
+        for path, message in cdk_annotations(outdir, artifact_id, "warning")
+        if "[ack: dbtier:" in message
+    ]
+
+
 def template_path(outdir: Path, artifact_id: str) -> Path:
     """The stack's CloudFormation template in `outdir`."""
     return outdir / f"{artifact_id}.template.json"
@@ -84,6 +95,7 @@ __all__ = [
     "SynthesisError",
     "build_app",
     "cdk_annotations",
+    "dbtier_warnings",
     "error_messages",
     "synthesize",
     "template_path",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dbtier.budget import ConnectionBudget, TaskRange
 from dbtier.errors import ProfileError
 from dbtier.params.catalog import InstanceClass, instance_class
 
@@ -76,25 +77,102 @@ class Storage(_Strict):
         return self
 
 
+class TaskRangeSpec(_Strict):
+    """The service's auto scaling range in one stage."""
+
+    min: int = Field(ge=1, le=1000, description="Auto scaling minimum (desired count at rest).")
+    max: int = Field(ge=1, le=1000, description="Auto scaling maximum.")
+
+    @model_validator(mode="after")
+    def _min_within_max(self) -> TaskRangeSpec:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class StageTasks(_Strict):
+    """The service's auto scaling range per stage of the CDK stack (`-c stage=`)."""
+
+    dev: TaskRangeSpec
+    prod: TaskRangeSpec
+
+
 class Connections(_Strict):
-    """Who connects: the application's pools across its ECS tasks, plus other clients."""
+    """Who connects, the one declaration of the connection budget (`dbtier.budget`).
+
+    The service's pools across its ECS tasks (in each stage, during a deploy),
+    the migration job, the rotation functions and other clients. The parameter
+    design sizes max_connections for it; the CDK stack takes the pool sizes and
+    the auto scaling range from it and refuses a max_connections below it.
+    """
 
     peak_concurrent: int = Field(ge=1, description="Peak concurrently active connections seen.")
     pool_size: int = Field(ge=1, le=10000, description="SQLAlchemy pool_size per task.")
     max_overflow: int = Field(10, ge=0, le=10000, description="SQLAlchemy max_overflow per task.")
-    tasks: int = Field(ge=1, le=1000, description="ECS tasks at peak (desired count, scaled out).")
+    tasks: int | StageTasks = Field(
+        description="ECS tasks: a fixed count, or the auto scaling range per stage "
+        "({dev: {min, max}, prod: {min, max}})."
+    )
     deploy_max_percent: int = Field(
         200, ge=100, le=200, description="ECS maximumPercent: old and new tasks overlap in deploys."
     )
-    other_clients: int = Field(
-        5, ge=0, le=10000, description="Migration task, admin shells, monitoring agents."
+    migration_job: int = Field(
+        1, ge=0, le=100, description="Connections the scheduled migration job holds."
     )
+    rotation: int = Field(
+        1, ge=0, le=100, description="Connections the secret rotation functions hold."
+    )
+    other_clients: int = Field(3, ge=0, le=10000, description="Admin shells, monitoring agents.")
+    max_connections: int | None = Field(
+        None,
+        ge=1,
+        le=100000,
+        description="Pin max_connections instead of designing it from the budget.",
+    )
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_in_range(cls, value: int | StageTasks) -> int | StageTasks:
+        if isinstance(value, int) and not 1 <= value <= 1000:
+            raise ValueError(f"{value} tasks is outside 1..1000")
+        return value
+
+    def task_range(self, stage: str | None = None) -> TaskRange:
+        """The auto scaling range in `stage`; None: the stage with the largest maximum."""
+        if isinstance(self.tasks, int):
+            return TaskRange(self.tasks, self.tasks)
+        ranges = {"dev": self.tasks.dev, "prod": self.tasks.prod}
+        if stage is None:
+            chosen = max(ranges.values(), key=lambda r: (r.max, r.min))
+        elif stage in ranges:
+            chosen = ranges[stage]
+        else:
+            raise ProfileError(f"connections.tasks: no stage {stage!r}; stages are dev, prod")
+        return TaskRange(chosen.min, chosen.max)
+
+    def budget(self, stage: str | None = None) -> ConnectionBudget:
+        """The connection budget in `stage` (None: at the largest auto scaling maximum)."""
+        return ConnectionBudget(
+            stage=stage,
+            pool_size=self.pool_size,
+            max_overflow=self.max_overflow,
+            tasks=self.task_range(stage),
+            deploy_max_percent=self.deploy_max_percent,
+            migration_job=self.migration_job,
+            rotation=self.rotation,
+            other_clients=self.other_clients,
+        )
+
+    def budgets(self) -> list[ConnectionBudget]:
+        """The budget of every stage (one, unstaged, for a fixed task count)."""
+        if isinstance(self.tasks, int):
+            return [self.budget()]
+        return [self.budget("dev"), self.budget("prod")]
 
     @property
     def application_connections(self) -> int:
-        """Most connections the application can open: pools × tasks during a deploy."""
-        tasks_during_deploy = -(-self.tasks * self.deploy_max_percent // 100)
-        return (self.pool_size + self.max_overflow) * tasks_during_deploy
+        """Most connections the service can open: pools × tasks during a deploy."""
+        return self.budget().service
 
 
 class Workload(_Strict):
@@ -239,8 +317,10 @@ __all__ = [
     "ENGINES",
     "Connections",
     "EngineName",
+    "StageTasks",
     "Storage",
     "Targets",
+    "TaskRangeSpec",
     "Workload",
     "WorkloadProfile",
     "load_profile",

@@ -1,9 +1,11 @@
 """Renderers of a design: table, Markdown design note, JSON, aws CLI batches, CDK, conf.
 
-table     a rich terminal table
+table     a rich terminal table, then the connection budget of each stage
 markdown  the design note a mentor reviews: profile, parameters with
-          rationale, memory budget, what was left at default and why
-json      the design as data: parameters, memory, left_at_default, notes
+          rationale, memory budget, connection budget, what was left at
+          default and why
+json      the design as data: parameters, memory, connection_budget,
+          left_at_default, notes
 aws       `aws rds modify-db-parameter-group --cli-input-json` documents,
           at most 20 parameters each (the API's limit)
 cdk       the `parameters` mapping of the CDK `rds.ParameterGroup`
@@ -80,8 +82,21 @@ def as_data(design: ParameterDesign) -> dict[str, Any]:
             {"name": kept.name, "default": kept.default, "reason": kept.reason}
             for kept in design.left_at_default
         ],
+        "connection_budget": [
+            {"stage": b.stage, **b.terms(), "fits": b.total <= design.max_connections}
+            for b in design.profile.connections.budgets()
+        ],
         "notes": list(design.notes),
     }
+
+
+def budget_lines(design: ParameterDesign) -> list[str]:
+    """The connection budget of each stage against the designed max_connections."""
+    lines = []
+    for budget in design.profile.connections.budgets():
+        verdict = "fits" if budget.total <= design.max_connections else "DOES NOT FIT"
+        lines.append(f"{budget.describe()} ≤ max_connections {design.max_connections}: {verdict}")
+    return lines
 
 
 def _table(design: ParameterDesign) -> str:
@@ -95,7 +110,11 @@ def _table(design: ParameterDesign) -> str:
     for p in design.parameters:
         table.add_row(p.name, p.value, p.unit, p.apply_method, p.rule, p.rationale)
     buffer = io.StringIO()
-    Console(file=buffer, width=160, force_terminal=False, color_system=None).print(table)
+    console = Console(file=buffer, width=160, force_terminal=False, color_system=None)
+    console.print(table)
+    console.print("Connection budget (profile connections section, dbtier.budget):")
+    for line in budget_lines(design):
+        console.print(f"  {line}", highlight=False, markup=False)
     return buffer.getvalue()
 
 
@@ -144,6 +163,8 @@ def _markdown(design: ParameterDesign) -> str:
         f"| {name} | {mib(size)} | × autovacuum workers {m.autovacuum_workers} |"
         for name, size in m.per_worker_items.items()
     ]
+    lines += ["", "## Connection budget", ""]
+    lines += [f"- {line}" for line in budget_lines(design)]
     lines += ["", "## Left at default", ""]
     lines += [
         f"- `{kept.name}` = `{kept.default}`: {kept.reason}" for kept in design.left_at_default
@@ -175,6 +196,7 @@ __all__ = [
     "FORMATS",
     "as_data",
     "aws_batches",
+    "budget_lines",
     "cdk_parameters",
     "group_name",
     "render",

@@ -112,34 +112,53 @@ def _set_if_differs(ctx: DesignContext, name: str, value: str, why: str, keep: s
 
 
 def connection_limit(profile: WorkloadProfile) -> int:
-    """max_connections for the profile: pools × tasks in a deploy + others, +20 %, + reserved."""
+    """max_connections for the profile: its pin, else the budget (pools × tasks in a deploy
+    at the largest auto scaling maximum + migration + rotation + others), +20 %, + reserved."""
     conn = profile.connections
-    base = max(conn.application_connections, conn.peak_concurrent) + conn.other_clients
+    if conn.max_connections is not None:
+        return conn.max_connections
+    budget = conn.budget()
+    base = max(budget.service, conn.peak_concurrent) + budget.total - budget.service
     return math.ceil(base * (1 + HEADROOM)) + RESERVED[profile.dialect]
 
 
 def connections(ctx: DesignContext) -> list[Decision]:
-    """max_connections from the pools × tasks with headroom, not from memory."""
+    """max_connections from the connection budget with headroom, not from memory."""
     conn = ctx.profile.connections
-    app, other = conn.application_connections, conn.other_clients
-    base = max(app, conn.peak_concurrent) + other
+    budget = conn.budget()
     reserved = RESERVED[ctx.dialect]
     value = connection_limit(ctx.profile)
-    tasks = -(-conn.tasks * conn.deploy_max_percent // 100)
-    if conn.peak_concurrent > app:
+    if conn.peak_concurrent > budget.service:
         ctx.notes.append(
-            f"peak_concurrent {conn.peak_concurrent} exceeds what the pools can open ({app}): "
-            "requests queue in the application's pool; raise pool_size or tasks."
+            f"peak_concurrent {conn.peak_concurrent} exceeds what the pools can open "
+            f"({budget.service}): requests queue in the application's pool; raise pool_size "
+            "or tasks."
         )
     rds = ctx.facts.rds_default("max_connections", ctx.variables)
+    if conn.max_connections is not None:
+        if budget.total > value:
+            ctx.notes.append(
+                f"the connection budget ({budget.describe()}) exceeds the pinned "
+                f"max_connections {value}: the CDK stack refuses to synthesize this profile."
+            )
+        why = (
+            f"pinned by the profile (connections.max_connections); the connection budget is "
+            f"{budget.total}: {budget.describe()} (the RDS default would allow {rds})."
+        )
+        return [Setting("max_connections", str(value), why)]
+    base = max(budget.service, conn.peak_concurrent) + budget.total - budget.service
     return [
         Setting(
             "max_connections",
             str(value),
-            f"({conn.pool_size} pool + {conn.max_overflow} overflow) × {tasks} tasks during a "
-            f"deploy ({conn.tasks} at {conn.deploy_max_percent}%) + {other} other clients = "
-            f"{base}, +{HEADROOM:.0%} headroom + {reserved} reserved = {value}; sized from the "
-            f"pools, not from memory (the RDS default would allow {rds}).",
+            f"connection budget {budget.describe()}"
+            + (
+                f" (peak_concurrent {conn.peak_concurrent} counted instead of the pools)"
+                if base != budget.total
+                else ""
+            )
+            + f", +{HEADROOM:.0%} headroom + {reserved} reserved = {value}; sized from the "
+            f"budget, not from memory (the RDS default would allow {rds}).",
         )
     ]
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from dbtier import engine_lifecycle
 from dbtier.cli import app
 from dbtier.cost import estimate_templates, load_price_table
+from dbtier.cost.estimate import estimate_resources
 from dbtier.errors import UsageError
 
 TEMPLATE = {
@@ -80,3 +84,60 @@ def test_cli_prints_table_and_total(tmp_path: Path) -> None:
     assert "total" in result.output and "Db" in result.output
     result = CliRunner().invoke(app, ["cost", "estimate", "--template-dir", str(tmp_path / "no")])
     assert result.exit_code == 2
+
+
+def _rds(version: str, *, multi_az: bool = False, lifecycle: str | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "DBInstanceClass": "db.t4g.medium",
+        "MultiAZ": multi_az,
+        "AllocatedStorage": "20",
+        "StorageType": "gp3",
+        "Engine": "mysql",
+        "EngineVersion": version,
+    }
+    if lifecycle is not None:
+        props["EngineLifecycleSupport"] = lifecycle
+    return {"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": props}}}
+
+
+NOW = dt.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("multi_az", [False, True])
+def test_mysql80_adds_the_extended_support_charge_per_vcpu_hour(multi_az: bool) -> None:
+    prices = load_price_table()
+    template = _rds("8.0.43", multi_az=multi_az, lifecycle=engine_lifecycle.EXTENDED)
+    estimate = estimate_resources(template["Resources"], prices, today=NOW)
+    db = next(i for i in estimate.items if i.logical_id == "Db")
+    assert "mysql 8.0.43" in db.basis
+    extended = next(i for i in estimate.items if i.logical_id == "Db (Extended Support)")
+    # db.t4g.medium: 2 vCPU × the Tokyo rate × 730 h, the Multi-AZ standby charged too
+    rate = prices["rds_extended_support_vcpu_hour"]
+    assert rate == 0.120
+    assert extended.monthly_usd == pytest.approx(2 * rate * 730 * (2 if multi_az else 1), abs=0.01)
+    assert "MySQL 8.0 past standard support (2026-07-31)" in extended.basis
+    assert estimate.notes == [
+        "engine MySQL 8.0.43: RDS standard support ended 2026-07-31; "
+        "open-source-rds-extended-support"
+    ]
+    source = prices.prices["rds_extended_support_vcpu_hour"]
+    assert source.source and source.date and source.confidence
+
+
+def test_no_extended_support_before_the_date_or_for_a_supported_engine() -> None:
+    prices = load_price_table()
+    before = estimate_resources(_rds("8.0.43")["Resources"], prices, today=dt.date(2026, 7, 31))
+    assert [i.logical_id for i in before.items] == ["Db"]
+    current = estimate_resources(_rds("8.4.10")["Resources"], prices, today=NOW)
+    assert [i.logical_id for i in current.items] == ["Db"]
+    assert current.notes == ["engine MySQL 8.4.10: RDS standard support until 2029-07-31"]
+
+
+def test_cli_names_the_engine_and_the_extended_support_line(tmp_path: Path) -> None:
+    (tmp_path / "App.template.json").write_text(
+        json.dumps(_rds("8.0.43", lifecycle=engine_lifecycle.EXTENDED))
+    )
+    result = CliRunner().invoke(app, ["cost", "estimate", "--template-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Db (Extended Support)" in result.output
+    assert "Engine MySQL 8.0.43: RDS standard support ended 2026-07-31" in result.output

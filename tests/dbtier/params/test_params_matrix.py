@@ -87,7 +87,7 @@ def _rule_emitting(setting: Setting) -> Any:
 @pytest.mark.parametrize(
     ("setting", "words"),
     [
-        (Setting("innodb_buffer_pool_sise", "1", "typo"), "not a known mysql8.0 parameter"),
+        (Setting("innodb_buffer_pool_sise", "1", "typo"), "not a known mysql8.4 parameter"),
         (Setting("max_connections", "0", "too few"), "below the minimum"),
         (Setting("long_query_time", "soon", "not a number"), "not a number"),
         (Setting("log_output", "SYSLOG", "not a choice"), "not one of FILE, TABLE, NONE"),

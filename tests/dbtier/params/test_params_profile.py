@@ -21,9 +21,9 @@ def test_every_example_loads(path: Path) -> None:
 
 def test_reference_service_profile(nippo_data: dict[str, Any]) -> None:
     profile = parse_profile(nippo_data)
-    assert (profile.engine, profile.instance_class) == ("mysql8.0", "db.t4g.medium")
+    assert (profile.engine, profile.instance_class) == ("mysql8.4", "db.t4g.medium")
     assert profile.durability == "strict"
-    assert load_profile(EXAMPLES / "nippo-postgres.yaml").engine == "postgres16"
+    assert load_profile(EXAMPLES / "nippo-postgres.yaml").engine == "postgres17"
 
 
 def test_durability_is_strict_by_default(nippo_data: dict[str, Any]) -> None:
@@ -33,8 +33,8 @@ def test_durability_is_strict_by_default(nippo_data: dict[str, Any]) -> None:
 
 def test_application_connections_count_deploy_overlap(make_profile: Any) -> None:
     profile = make_profile(connections__tasks=3, connections__deploy_max_percent=150)
-    # ceil(3 × 1.5) = 5 tasks × (5 + 10)
-    assert profile.connections.application_connections == 75
+    # ceil(3 × 1.5) = 5 tasks × (5 + 5)
+    assert profile.connections.application_connections == 50
 
 
 @pytest.mark.parametrize(
@@ -50,9 +50,21 @@ def test_application_connections_count_deploy_overlap(make_profile: Any) -> None
         ({"storage": {"type": "gp2", "iops": 3000}}, "storage", "do not take provisioned IOPS"),
         ({"storage": {"type": "io2"}}, "storage", "need provisioned IOPS"),
         ({"workload": {"working_set_gib": 5}}, "workload", "exceeds data_size_gib"),
-        ({"engine_version": "5.7.44"}, "engine_version", "not a mysql8.0 version"),
+        ({"engine_version": "5.7.44"}, "engine_version", "not a mysql8.4 version"),
         ({"character_set": "latin1"}, "character_set", "utf8mb4"),
         ({"connections": {"pool_size": 0}}, "connections.pool_size", "greater than or equal"),
+        (
+            {"connections": {"tasks": {"dev": {"min": 3, "max": 2}, "prod": {"min": 1, "max": 2}}}},
+            "connections.tasks",
+            "min 3 is above max 2",
+        ),
+        (
+            {"connections": {"tasks": {"dev": {"min": 1, "max": 2}}}},
+            "connections.tasks",
+            "prod",
+        ),
+        ({"connections": {"tasks": 0}}, "connections.tasks", "outside 1..1000"),
+        ({"connections": {"rotation": -1}}, "connections.rotation", "greater than or equal"),
     ],
 )
 def test_invalid_profiles_name_the_field(
@@ -69,6 +81,18 @@ def test_invalid_profiles_name_the_field(
     assert message.startswith("p.yaml: ")
     assert field in message
     assert words in message
+
+
+def test_the_budget_per_stage(nippo_data: dict[str, Any]) -> None:
+    connections = parse_profile(nippo_data).connections
+    prod, dev = connections.budget("prod"), connections.budget("dev")
+    assert (prod.tasks.min, prod.tasks.max, prod.tasks_during_deploy) == (2, 6, 12)
+    assert (dev.tasks.min, dev.tasks.max, dev.tasks_during_deploy) == (1, 2, 4)
+    assert prod.total == 10 * 12 + 1 + 2 + 3 == 126
+    assert connections.budget().total == prod.total  # unstaged: the largest maximum
+    assert dev.total == 10 * 4 + 6
+    with pytest.raises(ProfileError, match="no stage 'qa'"):
+        connections.budget("qa")
 
 
 def test_missing_field_is_named(nippo_data: dict[str, Any]) -> None:

@@ -39,23 +39,47 @@ def test_static_parameters_wait_for_reboot(make_profile: Any) -> None:
 
 def test_max_connections_comes_from_pools_not_memory(make_profile: Any) -> None:
     result = design(make_profile())
-    # (5 + 10) × 2 tasks × 200 % + 5 others = 65; × 1.2 = 78; + 3 reserved
-    assert result.max_connections == 81
-    assert "(5 pool + 10 overflow) × 4 tasks" in result.parameter("max_connections").rationale
-    rds = int(rds_default_values("mysql8.0", "db.t4g.medium")["max_connections"])
+    # (5 + 5) × 6 tasks (prod's maximum) × 200 % + 1 migration + 2 rotation + 3 others = 126;
+    # × 1.2 = 152; + 3 reserved
+    assert result.max_connections == 155
+    rationale = result.parameter("max_connections").rationale
+    assert "(pool 5 + overflow 5) × 12 tasks" in rationale
+    assert "migration job 1 + rotation 2 + other clients 3 = 126" in rationale
+    rds = int(rds_default_values("mysql8.4", "db.t4g.medium")["max_connections"])
     assert result.max_connections < rds
     bigger = design(make_profile(instance_class="db.r7g.2xlarge"))
     assert bigger.max_connections == result.max_connections
 
 
 def test_more_tasks_mean_more_connections(make_profile: Any) -> None:
-    assert design(make_profile(connections__tasks=4)).max_connections == 153
+    # a fixed count: (5 + 5) × 4 tasks × 200 % + 6 = 46 → 59; × 8 + 6 = 86 → 107
+    assert design(make_profile(connections__tasks=2)).max_connections == 59
+    assert design(make_profile(connections__tasks=4)).max_connections == 107
+
+
+def test_the_largest_stage_maximum_sizes_max_connections(make_profile: Any) -> None:
+    ranges = {"dev": {"min": 1, "max": 2}, "prod": {"min": 2, "max": 3}}
+    result = design(make_profile(connections__tasks=ranges))
+    # prod's 3 at 200 % = 6 tasks × 10 + 6 = 66 → ceil(79.2) = 80 + 3
+    assert result.max_connections == 83
+    assert "auto scaling maximum 3" in result.parameter("max_connections").rationale
+
+
+def test_a_pinned_max_connections_is_kept_and_a_short_one_is_noted(make_profile: Any) -> None:
+    roomy = design(make_profile(connections__max_connections=300))
+    assert roomy.max_connections == 300
+    assert "pinned" in roomy.parameter("max_connections").rationale
+    assert not any("refuses" in note for note in roomy.notes)
+    short = design(make_profile(connections__max_connections=100))
+    assert short.max_connections == 100
+    assert any("exceeds the pinned max_connections 100" in note for note in short.notes)
 
 
 def test_peak_beyond_the_pools_is_noted(make_profile: Any) -> None:
-    result = design(make_profile(connections__peak_concurrent=100))
-    assert any("peak_concurrent 100" in note for note in result.notes)
-    assert result.max_connections == 3 + -(-(100 + 5) * 12 // 10)
+    result = design(make_profile(connections__peak_concurrent=200))
+    assert any("peak_concurrent 200" in note for note in result.notes)
+    # the peak replaces the pools' 120; migration 1 + rotation 2 + others 3 stay
+    assert result.max_connections == 3 + -(-(200 + 6) * 12 // 10)
 
 
 # -- memory
@@ -70,18 +94,23 @@ def test_buffer_pool_fits_with_the_connections(make_profile: Any) -> None:
 
 
 def test_more_connections_shrink_the_buffer_pool(make_profile: Any) -> None:
-    few = design(make_profile())
+    few = design(make_profile(connections__tasks=2))
     many = design(make_profile(connections__tasks=6, connections__pool_size=10))
     assert int(value(many, "innodb_buffer_pool_size")) < int(value(few, "innodb_buffer_pool_size"))
     assert "cut to fit" in many.parameter("innodb_buffer_pool_size").rationale
 
 
 def test_shared_buffers_hold_a_working_set_that_fits(make_profile: Any) -> None:
-    small = design(make_profile(engine="postgres16"))
+    small = design(make_profile(engine="postgres16", connections__tasks=2))
     pages = int(value(small, "shared_buffers"))
     assert abs(pages * 8192 / small.memory.class_memory_bytes - 0.25) < 0.01
     hot = design(
-        make_profile(engine="postgres16", workload__data_size_gib=3, workload__working_set_gib=1.2)
+        make_profile(
+            engine="postgres16",
+            connections__tasks=2,
+            workload__data_size_gib=3,
+            workload__working_set_gib=1.2,
+        )
     )
     hot_bytes = int(value(hot, "shared_buffers")) * 8192
     assert hot_bytes >= 1.2 * GiB
@@ -140,7 +169,7 @@ def test_redo_capacity_on_mysql84_and_log_file_size_elsewhere(make_profile: Any)
     modern = design(make_profile(engine="mysql8.4"))
     assert int(value(modern, "innodb_redo_log_capacity")) >= GiB
     # RDS for MySQL 8.0 does not expose innodb_redo_log_capacity: two log files hold it
-    mysql80 = design(make_profile())
+    mysql80 = design(make_profile(engine="mysql8.0"))
     assert "innodb_redo_log_capacity" not in mysql80.values
     assert int(value(mysql80, "innodb_log_file_size")) == GiB // 2
     assert "two files" in mysql80.parameter("innodb_log_file_size").rationale
