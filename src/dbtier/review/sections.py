@@ -79,9 +79,7 @@ def requirements(ev: Evidence) -> Section:
     s.add(
         "connections",
         "info",
-        f"{c.tasks} tasks × (pool {c.pool_size} + overflow {c.max_overflow}), deploys at "
-        f"{c.deploy_max_percent} %, {c.other_clients} other clients; "
-        f"peak {c.peak_concurrent} active",
+        f"connection budget {c.budget().describe()}; peak {c.peak_concurrent} active",
         "profile",
     )
     share = w.data_size_gib / p.storage.size_gib
