@@ -57,17 +57,40 @@ class TestHardenedContainers:
         assert check["StartPeriod"] == 60
         assert "HealthCheck" not in task_definitions(dev)["migrate"]["container"]
 
-    def test_the_health_probe_runs_and_fails_on_a_dead_port(self) -> None:
-        # The probe is plain Python: with nothing listening it must exit non-zero, fast.
+    def test_the_health_probe_passes_on_200_and_fails_otherwise(self) -> None:
+        # The probe is plain Python (no curl in the image): run it against a real server.
         import subprocess
         import sys
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        probe = facts.service_health_check()
-        code = probe.command[3].replace(str(facts.SERVICE_PORT), "9")  # discard port: refused
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, timeout=30, check=False
-        )
-        assert result.returncode != 0
+        status = {"code": 200}
+
+        class Healthz(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(status["code"] if self.path == facts.HEALTH_PATH else 404)
+                self.end_headers()
+
+            def log_message(self, *_args: object) -> None:
+                return
+
+        def probe_exit(port: int) -> int:
+            code = facts.service_health_check().command[3]
+            code = code.replace(f":{facts.SERVICE_PORT}/", f":{port}/")
+            run = [sys.executable, "-c", code]
+            return subprocess.run(run, capture_output=True, timeout=30, check=False).returncode
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            port = server.server_address[1]
+            assert probe_exit(port) == 0
+            status["code"] = 503
+            assert probe_exit(port) != 0
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert probe_exit(port) != 0  # nothing listening any more
 
     def test_target_group_and_container_check_the_same_path(self, dev: Synthesis) -> None:
         _, group = dev.one("AWS::ElasticLoadBalancingV2::TargetGroup")

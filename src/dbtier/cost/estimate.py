@@ -185,6 +185,17 @@ def _lambda(ctx: _Context, _props: dict[str, Any]) -> tuple[float, str]:
     return runs / 1e6 * ctx.prices["lambda_request_million"], f"{runs:g} invocations/month"
 
 
+def _web_acl(ctx: _Context, props: dict[str, Any]) -> tuple[float, str]:
+    rules = len(props.get("Rules", []))
+    requests = ctx.prices.assumptions["waf_requests_million"]
+    cost = (
+        ctx.prices["waf_web_acl_month"]
+        + rules * ctx.prices["waf_rule_month"]
+        + requests * ctx.prices["waf_request_million"]
+    )
+    return cost, f"WAF web ACL, {rules} rules, {requests:g}M requests/month"
+
+
 _PRICERS: dict[str, Callable[[_Context, dict[str, Any]], tuple[float, str]]] = {
     "AWS::RDS::DBInstance": _rds_instance,
     "AWS::ECS::Service": _ecs_service,
@@ -194,6 +205,7 @@ _PRICERS: dict[str, Callable[[_Context, dict[str, Any]], tuple[float, str]]] = {
     "AWS::CloudWatch::Alarm": _flat("cloudwatch_alarm_month", "standard alarm"),
     "AWS::KMS::Key": _flat("kms_key_month", "customer managed key"),
     "AWS::Lambda::Function": _lambda,
+    "AWS::WAFv2::WebACL": _web_acl,
 }
 
 

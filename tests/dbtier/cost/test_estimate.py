@@ -141,3 +141,16 @@ def test_cli_names_the_engine_and_the_extended_support_line(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "Db (Extended Support)" in result.output
     assert "Engine MySQL 8.0.43: RDS standard support ended 2026-07-31" in result.output
+
+
+def test_waf_web_acl_priced_per_acl_rule_and_request(tmp_path: Path) -> None:
+    rules = [{"Name": f"r{i}", "Priority": i} for i in range(4)]
+    template = {
+        "Resources": {"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": rules}}}
+    }
+    (tmp_path / "App.template.json").write_text(json.dumps(template))
+    prices = load_price_table()
+    (acl,) = estimate_templates(tmp_path, prices).items
+    requests = prices.assumptions["waf_requests_million"]
+    assert acl.monthly_usd == pytest.approx(5.00 + 4 * 1.00 + requests * 0.60, abs=0.01)
+    assert "4 rules" in acl.basis
