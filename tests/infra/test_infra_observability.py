@@ -167,3 +167,38 @@ class TestDashboard:
         text = json.dumps(body)
         for metric in ("RunningTaskCount", "UnHealthyHostCount", "CPUCreditBalance"):
             assert metric in text, metric
+
+
+class TestLogEncryption:
+    def test_every_log_group_uses_the_stacks_logs_key(self, synthesis: Synthesis) -> None:
+        (key_id,) = [k for k in synthesis.resources("AWS::KMS::Key") if k.startswith("LogsKey")]
+        groups = synthesis.resources("AWS::Logs::LogGroup")
+        assert len(groups) >= 5
+        for logical, group in groups.items():
+            assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}, logical
+
+    def test_only_cloudwatch_logs_of_this_account_and_region_may_use_it(
+        self, synthesis: Synthesis
+    ) -> None:
+        key = synthesis.resources("AWS::KMS::Key")
+        (props,) = [r["Properties"] for k, r in key.items() if k.startswith("LogsKey")]
+        assert props["EnableKeyRotation"] is True
+        (statement,) = [
+            s
+            for s in props["KeyPolicy"]["Statement"]
+            if s.get("Sid") == "CloudWatchLogsOfThisAccountAndRegion"
+        ]
+        assert statement["Principal"] == {"Service": f"logs.{synthesis.region}.amazonaws.com"}
+        arn = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+        assert json.dumps(arn).endswith(':log-group:*"]]}')
+        assert {"Ref": "AWS::AccountId"} in arn["Fn::Join"][1]
+
+    def test_the_key_outlives_the_stack_only_where_the_logs_do(
+        self, dev: Synthesis, prod_postgres: Synthesis
+    ) -> None:
+        def policy(s: Synthesis) -> str:
+            (key,) = [r for k, r in s.resources("AWS::KMS::Key").items() if k.startswith("LogsKey")]
+            return str(key["DeletionPolicy"])
+
+        assert policy(dev) == "Delete"
+        assert policy(prod_postgres) == "Retain"

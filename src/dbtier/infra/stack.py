@@ -4,7 +4,9 @@ Order follows the dependencies: network, alerts, data (with the secret),
 presentation (with the optional WAF), application, scheduled migration,
 observability, cost. Both the service and the migration task run the same
 image and read the same secret; only their security groups may reach the
-database. The stack's outputs name what an operator looks for after a deploy.
+database. Every log group is encrypted with the stack's logs key
+(`dbtier.infra.log_encryption`). The stack's outputs name what an operator
+looks for after a deploy.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dbtier.infra.application import Application, ServiceSizing
 from dbtier.infra.container import image_asset
 from dbtier.infra.context import InfraContext
 from dbtier.infra.data import Data, DataSettings
+from dbtier.infra.log_encryption import LogsKey, encrypt_log_groups
 from dbtier.infra.migration import Migration
 from dbtier.infra.network import Network
 from dbtier.infra.observability import Observability, Thresholds
@@ -132,6 +135,9 @@ class DbtierStack(Stack):
             anomaly_monitor=context.anomaly_monitor,
             email=context.alarm_email,
         )
+        # Last, so every log group the constructs above made is encrypted with it.
+        self.logs_key = LogsKey(self, "LogsKey", retain=prod)
+        encrypt_log_groups(self, self.logs_key.key)
         self._tag(context)
         self._outputs(context)
 
@@ -180,6 +186,7 @@ class DbtierStack(Stack):
             ("migration", self.migration),
             ("observability", self.observability),
             ("cost", self.cost),
+            ("observability", self.logs_key),
             *([("presentation", self.waf)] if self.waf is not None else []),
         ):
             cost.tag_component(construct, component)
