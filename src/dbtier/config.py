@@ -7,10 +7,11 @@ SQLite file under the data directory.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +50,25 @@ class Settings(BaseSettings):
     rds_instance_id: str | None = None
 
     log_level: str = "INFO"
+
+    # The service's edge (nippo.api.throttle): failed bearer tokens allowed per client
+    # address per minute before 429, and the proxies (CIDRs, comma-separated; e.g. the
+    # ALB's subnets) whose X-Forwarded-For is believed. Empty: use the peer address.
+    auth_failures_per_minute: int = Field(default=20, ge=1, le=1_000_000)
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """`trusted_proxies` parsed."""
+        parts = (p.strip() for p in self.trusted_proxies.split(","))
+        return [ipaddress.ip_network(p, strict=False) for p in parts if p]
 
     @property
     def sqlite_url(self) -> str:

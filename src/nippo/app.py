@@ -15,6 +15,8 @@ from dbtier.db import make_engine
 from nippo.api import API_PREFIX, api_router, health
 from nippo.api.body_limit import BodySizeLimit
 from nippo.api.errors import install_error_handlers
+from nippo.api.input_guard import RefuseUnstorableInput
+from nippo.api.throttle import FailedTokenThrottle, ThrottleFailedTokens
 from nippo.service.health import shipped_heads
 from nippo.service.limits import MAX_BODY_BYTES
 
@@ -31,8 +33,9 @@ the seed's Markdown. Authenticate with `Authorization: Bearer <token>` from
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The nippo app on `engine`, or on an engine built from `settings` (pool sizes included)."""
     owns_engine = engine is None
+    settings = settings or load_settings()
     if engine is None:
-        engine = make_engine(settings or load_settings())
+        engine = make_engine(settings)
     bound: Engine = engine
 
     @asynccontextmanager
@@ -53,7 +56,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = bound
     app.state.sessions = sessionmaker(bound, expire_on_commit=False)
     app.state.heads = shipped_heads()
+    app.state.throttle = FailedTokenThrottle(settings.auth_failures_per_minute)
+    app.state.trusted_proxies = settings.trusted_networks
+    # Added last runs first: throttle, then the character guard, then the body limit.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RefuseUnstorableInput)
+    app.add_middleware(ThrottleFailedTokens, prefix=f"{API_PREFIX}/")
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router())

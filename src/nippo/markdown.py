@@ -22,6 +22,11 @@ Parsing uses markdown-it-py, a CommonMark parser, so nesting follows what a
 Markdown viewer shows: the seed's irregular 4-, 5- and 9-space indents nest
 by their offset from the parent's text. Every error is a `MarkdownError`
 naming the line.
+
+Limits (`nippo.limits`, the JSON API's too) are checked early: each line's
+length and characters, and the number of bullet lines, before markdown-it
+parses anything; tasks per report, bullets per list and nesting depth while
+the tree is read, each naming the line that crosses the limit.
 """
 
 from __future__ import annotations
@@ -45,6 +50,15 @@ from nippo.document import (
     Task,
 )
 from nippo.durations import DurationError, format_duration, parse_duration
+from nippo.limits import (
+    MAX_LINE_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_NOTE_DEPTH,
+    MAX_NOTES,
+    MAX_NOTES_PER_LIST,
+    MAX_TASKS,
+)
+from nippo.text import first_unstorable
 
 PartKind = Literal["title", "tasks", "learned", "felt", "next", "study"]
 
@@ -92,6 +106,7 @@ _WHAT = {
     "html_block": "HTML",
 }
 _PARSER = MarkdownIt("commonmark")
+_BULLET_LINE = re.compile(r"[ \t]*[-*+][ \t]")
 
 
 class MarkdownError(UsageError):
@@ -133,6 +148,7 @@ def parse_report(text: str) -> ReportDocument:
     """A `ReportDocument` from the seed's Markdown; `MarkdownError` names the bad line."""
     source = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
+    _check_lines(lines)
     blocks = SyntaxTreeNode(_PARSER.parse(source)).children
     title_at = _find_title(blocks)
     title = blocks[title_at]
@@ -164,6 +180,30 @@ def render_report(doc: ReportDocument) -> str:
     if study:
         out += ["", f"## {HEADINGS['study'][lang]}", *study]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# --- parsing: limits checked before markdown-it runs ---------------------------
+
+
+def _check_lines(lines: list[str]) -> None:
+    """Each line's length and characters, and the bullet count, in one pass."""
+    bullets = 0
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise MarkdownError(
+                number, f"the line is {len(line)} characters long; the limit is {MAX_LINE_CHARS}"
+            )
+        problem = first_unstorable(line, multiline=False)
+        if problem is not None:
+            raise MarkdownError(number, str(problem))
+        if _BULLET_LINE.match(line):
+            bullets += 1
+            if bullets > MAX_NOTES + MAX_TASKS:
+                raise MarkdownError(
+                    number,
+                    f"more than {MAX_NOTES + MAX_TASKS} bullets; a report holds at most "
+                    f"{MAX_TASKS} tasks and {MAX_NOTES} notes",
+                )
 
 
 # --- parsing: structure ------------------------------------------------------
@@ -271,6 +311,11 @@ def _read_tasks(part: _Part, lines: list[str]) -> tuple[list[Task], str]:
     if not part.blocks or part.blocks[0].type != "bullet_list":
         return [], _verbatim(lines, part.start, part.end)
     task_list = part.blocks[0]
+    if len(task_list.children) > MAX_TASKS:
+        raise MarkdownError(
+            _line(task_list.children[MAX_TASKS]),
+            f"task {MAX_TASKS + 1}: a report holds at most {MAX_TASKS} tasks",
+        )
     tasks = [_read_task(item) for item in task_list.children]
     return tasks, _verbatim(lines, _span(task_list)[1], part.end)
 
@@ -315,15 +360,29 @@ def _read_notes(part: _Part, lines: list[str]) -> tuple[list[Note], str]:
     return [], _verbatim(lines, part.start, part.end)
 
 
-def _notes(nodes: list[SyntaxTreeNode]) -> list[Note]:
+def _notes(nodes: list[SyntaxTreeNode], depth: int = 1) -> list[Note]:
     notes: list[Note] = []
     for node in nodes:
         if node.type != "bullet_list":
             raise _NotBullets(_line(node), _WHAT.get(node.type, node.type))
+        if depth > MAX_NOTE_DEPTH:
+            raise MarkdownError(
+                _line(node), f"bullets nest deeper than {MAX_NOTE_DEPTH} levels; flatten them"
+            )
         for item in node.children:
             if not item.children or item.children[0].type != "paragraph":
                 raise _NotBullets(_line(item), "an empty bullet")
-            notes.append(Note(_inline(item.children[0]), _notes(item.children[1:])))
+            if len(notes) == MAX_NOTES_PER_LIST:
+                raise MarkdownError(
+                    _line(item), f"more than {MAX_NOTES_PER_LIST} bullets in one list"
+                )
+            text = _inline(item.children[0])
+            if len(text) > MAX_NOTE_CHARS:
+                raise MarkdownError(
+                    _line(item),
+                    f"the bullet is {len(text)} characters long; the limit is {MAX_NOTE_CHARS}",
+                )
+            notes.append(Note(text, _notes(item.children[1:], depth + 1)))
     return notes
 
 

@@ -1,43 +1,121 @@
 """The JSON shapes of the HTTP API: request bodies refuse unknown fields, responses are typed.
 
-Limits match `nippo.service.limits`, so a body the API accepts is one the
-service stores.
+Every limit comes from `nippo.service.limits` and every character rule from
+`nippo.text`, so a body the API accepts is one the service stores, and the
+OpenAPI schema states the same limits (lengths, list caps, date range,
+character patterns). Input types are strict: `"minutes": false` or a date
+given as a number is refused, not coerced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from nippo.document import Note, ReportDocument, Section, Task
+from nippo.limits import (
+    MAX_FEEDBACK_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_NOTE_DEPTH,
+    MAX_NOTES,
+    MAX_NOTES_PER_LIST,
+    MAX_SECTIONS,
+    MAX_TASKS,
+    MAX_TEXT,
+    MAX_VERBATIM_CHARS,
+    MINUTES_PER_DAY,
+)
 from nippo.models import Report
+from nippo.params import IsoDate
 from nippo.service import FeedbackItem, ImportResult, Profile, ReportSummary, StudyTime
-from nippo.service.feedback import MAX_FEEDBACK_CHARS
-from nippo.service.limits import MAX_SECTIONS, MAX_TASKS, MAX_TEXT, MINUTES_PER_DAY
 from nippo.service.storage import notes_from_json
+from nippo.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, check_storable
 
-ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+def _single_line(value: str) -> str:
+    return check_storable(value, multiline=False)
+
+
+def _multi_line(value: str) -> str:
+    return check_storable(value, multiline=True)
+
+
+_ONE_LINE = "One line: no control characters but TAB, no lone surrogates."
+_LINES = "Multi-line: no control characters but TAB, LF and CR, no lone surrogates."
+
+ShortText = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        description=f"{_ONE_LINE} Not blank.",
+        json_schema_extra={"pattern": SINGLE_LINE_PATTERN},
+    ),
+    AfterValidator(_single_line),
+]
+NoteText = Annotated[
+    StrictStr,
+    Field(
+        max_length=MAX_NOTE_CHARS,
+        description=_LINES,
+        json_schema_extra={"pattern": MULTI_LINE_PATTERN},
+    ),
+    AfterValidator(_multi_line),
+]
+VerbatimText = Annotated[
+    StrictStr,
+    Field(
+        max_length=MAX_VERBATIM_CHARS,
+        description=f"Markdown kept verbatim. {_LINES}",
+        json_schema_extra={"pattern": MULTI_LINE_PATTERN},
+    ),
+    AfterValidator(_multi_line),
+]
+FeedbackText = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=MAX_FEEDBACK_CHARS,
+        description=f"{_LINES} Not blank.",
+        json_schema_extra={"pattern": MULTI_LINE_PATTERN},
+    ),
+    AfterValidator(_multi_line),
+]
+_NOTES: Any = Field(
+    default_factory=list,
+    max_length=MAX_NOTES_PER_LIST,
+    description=(
+        f"At most {MAX_NOTES_PER_LIST} bullets per list, {MAX_NOTE_DEPTH} levels deep, "
+        f"{MAX_NOTES} in a whole report."
+    ),
+)
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class NoteBody(_In):
     """A bullet and the bullets nested under it."""
 
-    text: str = Field(max_length=10_000)
-    children: list[NoteBody] = Field(default_factory=list, max_length=200)
+    text: NoteText
+    children: list[NoteBody] = _NOTES
 
 
 class TaskBody(_In):
     """A task worked on."""
 
     title: ShortText
-    minutes: int = Field(ge=0, le=MINUTES_PER_DAY, description="Duration in whole minutes.")
-    notes: list[NoteBody] = Field(default_factory=list, max_length=200)
+    minutes: StrictInt = Field(
+        ge=0,
+        le=MINUTES_PER_DAY,
+        description=(
+            f"Duration in whole minutes; a report's tasks add up to {MINUTES_PER_DAY} at most."
+        ),
+    )
+    notes: list[NoteBody] = _NOTES
 
 
 class SectionBody(_In):
@@ -45,18 +123,24 @@ class SectionBody(_In):
 
     kind: Literal["learned", "felt", "next", "other"]
     heading: ShortText
-    notes: list[NoteBody] = Field(default_factory=list, max_length=200)
-    body: str = Field(default="", description="Markdown kept verbatim (not a bullet list).")
+    notes: list[NoteBody] = _NOTES
+    body: VerbatimText = Field(
+        default="", description="Markdown kept verbatim (not a bullet list)."
+    )
 
 
 class ReportBody(_In):
-    """A report to create, or to replace an existing one with."""
+    """A report to create, or to replace an existing one with.
 
-    date: dt.date
+    Beyond what the schema states: the tasks' minutes add up to a day at most
+    (1440), and the date is not after tomorrow in the learner's time zone.
+    """
+
+    date: IsoDate
     title: ShortText
     language: Literal["ja", "en"] = "ja"
     tasks: list[TaskBody] = Field(default_factory=list, max_length=MAX_TASKS)
-    tasks_extra: str = ""
+    tasks_extra: VerbatimText = ""
     sections: list[SectionBody] = Field(default_factory=list, max_length=MAX_SECTIONS)
 
     def document(self) -> ReportDocument:
@@ -77,7 +161,7 @@ def _notes(notes: list[NoteBody]) -> list[Note]:
 class FeedbackBody(_In):
     """Feedback a mentor leaves on a report."""
 
-    body: str = Field(min_length=1, max_length=MAX_FEEDBACK_CHARS)
+    body: FeedbackText
 
 
 class NoteOut(BaseModel):
@@ -287,12 +371,6 @@ class ProfileOut(BaseModel):
         )
 
 
-class Problem(BaseModel):
-    """An error: what was wrong, where, and what to do."""
-
-    detail: str
-
-
 class Readiness(BaseModel):
     """Whether the service can take traffic."""
 
@@ -308,7 +386,6 @@ __all__ = [
     "ImportedReportOut",
     "NoteBody",
     "OpeningBalanceOut",
-    "Problem",
     "ProfileOut",
     "Readiness",
     "ReportBody",

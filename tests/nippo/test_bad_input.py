@@ -102,12 +102,12 @@ def test_unknown_json_fields_are_422(client: TestClient, people: People, unchang
     body = {"date": SEED_DATE, "title": "x", "mood": "great"}
     response = client.post("/api/v1/reports", json=body, headers=auth(people.learner))
     assert response.status_code == 422
-    (error,) = response.json()["detail"]
+    (error,) = response.json()["errors"]
     assert error["loc"] == ["body", "mood"] and error["type"] == "extra_forbidden"
     nested = {"date": SEED_DATE, "title": "x", "tasks": [{"title": "t", "minutes": 5, "h": 1}]}
     response = client.post("/api/v1/reports", json=nested, headers=auth(people.learner))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "tasks", 0, "h"]
+    assert response.json()["errors"][0]["loc"] == ["body", "tasks", 0, "h"]
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,24 @@ Forbidden       → 403
 Conflict        → 409
 other UsageError (bad Markdown, a bad duration, a date out of range) → 422
 DatabaseUnreachable, a lost connection → 503
+FastAPI's request validation → 422; Starlette's HTTP errors (404 route, 405, 413, 415) keep theirs
+
+Every body is a `nippo.api.problems.Problem`. A 401 for a request that sent a
+token counts as a failed token for the client's address (`nippo.api.throttle`).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 
 from dbtier.errors import DatabaseUnreachable, DbtierError, UsageError
 from dbtier.logs import get_logger
+from nippo.api.problems import field_problems, problem_response, summary
+from nippo.api.throttle import record_failed_token
 from nippo.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 log = get_logger("nippo.api")
@@ -38,27 +46,40 @@ def status_of(error: DbtierError) -> int:
     return 500
 
 
-async def _dbtier_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _dbtier_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DbtierError)
     status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401 and "authorization" in request.headers:
+        record_failed_token(request)
     if status >= 500:
         log.error("request failed", error=type(exc).__name__, detail=str(exc))
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+    return problem_response(status, str(exc), headers=headers)
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = field_problems(exc.errors())
+    return problem_response(422, summary(problems), errors=problems)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
 async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     # The driver's text can name hosts; the log keeps the type, the client gets a plain answer.
     log.error("database unavailable", error=type(exc).__name__)
-    return JSONResponse(
-        {"detail": "the database is unavailable; try again shortly"}, status_code=503
-    )
+    return problem_response(503, "the database is unavailable; try again shortly")
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on an app."""
     app.add_exception_handler(DbtierError, _dbtier_error)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
 
 
 __all__ = ["install_error_handlers", "status_of"]

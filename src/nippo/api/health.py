@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from nippo.api.problems import problem_responses
 from nippo.schemas import Readiness
 from nippo.service.health import readiness
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=problem_responses(422))
 
 
 @router.get("/healthz")

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from nippo import service
 from nippo.api.deps import CallerDep, SessionDep
-from nippo.schemas import Problem, ProfileOut, ReportSummaryOut, StudyTimeOut
-from nippo.service.limits import check_date
+from nippo.api.problems import problem_responses
+from nippo.params import IsoDate, RowId
+from nippo.schemas import ProfileOut, ReportSummaryOut, StudyTimeOut
+from nippo.service.limits import MAX_RANGE_DAYS
 
 router = APIRouter(tags=["learners"])
 
-LearnerId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The learner's id.")]
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": Problem, "description": "No bearer token, or an unknown one."},
-    404: {"model": Problem, "description": "No such learner, or not yours to see."},
-}
+LearnerId = Annotated[RowId, Path(description="The learner's id.")]
+_ERRORS = problem_responses(404)
 
 
 @router.get("/learners/{learner_id}/reports", responses=_ERRORS)
 def list_reports(
     learner_id: LearnerId,
-    start: Annotated[dt.date, Query(alias="from", description="First date, inclusive.")],
-    end: Annotated[dt.date, Query(alias="to", description="Last date, inclusive.")],
+    start: Annotated[IsoDate, Query(alias="from", description="First date, inclusive.")],
+    end: Annotated[
+        IsoDate,
+        Query(alias="to", description=f"Last date, inclusive; {MAX_RANGE_DAYS} days at most."),
+    ],
     caller: CallerDep,
     session: SessionDep,
 ) -> list[ReportSummaryOut]:
@@ -37,16 +38,15 @@ def list_reports(
 @router.get("/learners/{learner_id}/study-time", responses=_ERRORS)
 def study_time(
     learner_id: LearnerId,
-    day: Annotated[dt.date, Query(alias="date", description="The day to total up to.")],
+    day: Annotated[IsoDate, Query(alias="date", description="The day to total up to.")],
     caller: CallerDep,
     session: SessionDep,
 ) -> StudyTimeOut:
     """Today, this week (from Monday) and all-time study minutes up to a date."""
-    check_date(day, name="date")
     return StudyTimeOut.of(service.study_time(session, learner_id, day, caller=caller))
 
 
-@router.get("/me", responses={401: _ERRORS[401]})
+@router.get("/me")
 def me(caller: CallerDep, session: SessionDep) -> ProfileOut:
     """Who the token belongs to; a mentor also sees their learners."""
     return ProfileOut.of(service.profile(session, caller))

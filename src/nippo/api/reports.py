@@ -10,31 +10,32 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dbtier.errors import UsageError
 from nippo import service
 from nippo.api.deps import CallerDep, SessionDep
+from nippo.api.problems import problem_responses
+from nippo.auth import Caller
+from nippo.params import IsoDate, QueryBool, RowId
 from nippo.schemas import (
     FeedbackBody,
     FeedbackOut,
     ImportedReportOut,
-    Problem,
     ReportBody,
     ReportOut,
 )
+from nippo.service.limits import MAX_BODY_BYTES
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-ReportId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The report's id.")]
+ReportId = Annotated[RowId, Path(description="The report's id.")]
 MARKDOWN_TYPES = ("text/markdown", "text/plain", "text/x-markdown")
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": Problem, "description": "No bearer token, or an unknown one."},
-    404: {"model": Problem, "description": "No such report, or not yours to see."},
-}
+_ERRORS = problem_responses(404)
 
 
-@router.post("", status_code=201, responses=_ERRORS | {409: {"model": Problem}})
+@router.post("", status_code=201, responses=problem_responses(400, 409, 413))
 def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> ReportOut:
     """Create the caller's report for a date (one per date)."""
     return ReportOut.of(service.create_report(session, caller, body.date, body.document()))
@@ -43,11 +44,18 @@ def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> R
 @router.post(
     "/import",
     status_code=201,
-    responses=_ERRORS | {409: {"model": Problem}, 413: {"model": Problem}, 415: {"model": Problem}},
+    responses=problem_responses(409, 413, 415),
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/markdown": {"schema": {"type": "string"}}},
+            "description": (
+                "The seed's Markdown, UTF-8, within the limits of docs/api-errors.md "
+                "(lines, bullets, nesting, characters); refusals name the line."
+            ),
+            "content": {
+                media: {"schema": {"type": "string", "maxLength": MAX_BODY_BYTES}}
+                for media in MARKDOWN_TYPES
+            },
         }
     },
 )
@@ -56,26 +64,29 @@ async def import_report(
     caller: CallerDep,
     session: SessionDep,
     day: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(alias="date", description="The report's date; default today in your time zone."),
     ] = None,
     keep_declared_totals: Annotated[
-        bool,
+        QueryBool,
         Query(
             description="Keep a declared week/total above the recorded one as an opening balance."
         ),
     ] = False,
 ) -> ImportedReportOut:
-    """Import a report in the seed's Markdown; returns it with its study time."""
+    """Import a report in the seed's Markdown; returns it with its study time.
+
+    Parsing, storing and building the answer run in a worker thread, so the
+    event loop (and `/healthz`) stays responsive during the largest import.
+    """
     text = _markdown_text(request.headers.get("content-type", ""), await request.body())
-    result = await run_in_threadpool(
-        service.import_report,
-        session,
-        caller,
-        text,
-        day=day,
-        keep_declared_totals=keep_declared_totals,
-    )
+    return await run_in_threadpool(_import, session, caller, text, day, keep_declared_totals)
+
+
+def _import(
+    session: Session, caller: Caller, text: str, day: dt.date | None, keep: bool
+) -> ImportedReportOut:
+    result = service.import_report(session, caller, text, day=day, keep_declared_totals=keep)
     return ImportedReportOut.of_import(result)
 
 
@@ -97,7 +108,7 @@ def read_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> 
     return ReportOut.of(service.get_report(session, caller, report_id))
 
 
-@router.put("/{report_id}", responses=_ERRORS | {403: {"model": Problem}, 409: {"model": Problem}})
+@router.put("/{report_id}", responses=problem_responses(400, 403, 404, 409, 413))
 def replace_report(
     report_id: ReportId, body: ReportBody, caller: CallerDep, session: SessionDep
 ) -> ReportOut:
@@ -106,7 +117,7 @@ def replace_report(
     return ReportOut.of(report)
 
 
-@router.delete("/{report_id}", status_code=204, responses=_ERRORS | {403: {"model": Problem}})
+@router.delete("/{report_id}", status_code=204, responses=problem_responses(403, 404))
 def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
     """Delete your report, with its feedback."""
     service.delete_report(session, caller, report_id)
@@ -131,7 +142,7 @@ def list_feedback(report_id: ReportId, caller: CallerDep, session: SessionDep) -
 
 
 @router.post(
-    "/{report_id}/feedback", status_code=201, responses=_ERRORS | {403: {"model": Problem}}
+    "/{report_id}/feedback", status_code=201, responses=problem_responses(400, 403, 404, 413)
 )
 def add_feedback(
     report_id: ReportId, body: FeedbackBody, caller: CallerDep, session: SessionDep

@@ -12,9 +12,9 @@ from dbtier.errors import UsageError
 from nippo.auth import Caller, authenticate, caller_sees_learner, not_visible
 from nippo.errors import Forbidden, NotFound
 from nippo.models import Feedback, Mentorship, Report, User
+from nippo.service.limits import MAX_FEEDBACK_CHARS
 from nippo.service.unit_of_work import writing
-
-MAX_FEEDBACK_CHARS = 10_000
+from nippo.text import first_unstorable
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ def add_feedback(session: Session, caller: Caller, report_id: int, body: str) ->
         raise UsageError(
             f"feedback body is {len(body)} characters; the limit is {MAX_FEEDBACK_CHARS}"
         )
+    problem = first_unstorable(body, multiline=True)
+    if problem is not None:
+        raise UsageError(f"feedback body: {problem}")
     with writing(session, conflict="feedback could not be stored"):
         user = authenticate(session, caller)
         mentors_learner = exists().where(
@@ -77,4 +80,4 @@ def list_feedback(session: Session, caller: Caller, report_id: int) -> list[Feed
     ]
 
 
-__all__ = ["MAX_FEEDBACK_CHARS", "FeedbackItem", "add_feedback", "list_feedback"]
+__all__ = ["FeedbackItem", "add_feedback", "list_feedback"]

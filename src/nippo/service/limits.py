@@ -1,7 +1,10 @@
-"""What a report may hold, checked before anything is written.
+"""What a report may hold, checked before anything is written: each limit declared once.
 
-The JSON API enforces the same limits through its pydantic models; this module
-checks documents that come from Markdown, and the dates every entry point takes.
+The numbers are declared once in `nippo.limits` (re-exported here); the JSON
+API's pydantic models (`nippo.schemas`) and the Markdown import
+(`nippo.markdown`) import the same ones. `check_document` checks every
+document the service stores, whichever way it came, and the dates every entry
+point takes. Which characters a string may hold is `nippo.text`'s.
 """
 
 from __future__ import annotations
@@ -11,16 +14,24 @@ from zoneinfo import ZoneInfo
 
 from dbtier.errors import UsageError
 from nippo.document import Note, ReportDocument
-
-MAX_BODY_BYTES = 1024 * 1024
-MAX_TEXT = 500  # titles, headings
-MAX_TASKS = 100
-MAX_SECTIONS = 100
-MAX_NOTE_DEPTH = 16
-MINUTES_PER_DAY = 24 * 60
-EARLIEST_DATE = dt.date(1970, 1, 1)
-LATEST_DATE = dt.date(2999, 12, 31)
-MAX_RANGE_DAYS = 366
+from nippo.limits import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_BODY_BYTES,
+    MAX_FEEDBACK_CHARS,
+    MAX_LINE_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_NOTE_DEPTH,
+    MAX_NOTES,
+    MAX_NOTES_PER_LIST,
+    MAX_RANGE_DAYS,
+    MAX_SECTIONS,
+    MAX_TASKS,
+    MAX_TEXT,
+    MAX_VERBATIM_CHARS,
+    MINUTES_PER_DAY,
+)
+from nippo.text import first_unstorable
 
 
 def check_date(value: dt.date, *, name: str) -> None:
@@ -56,23 +67,41 @@ def check_range(start: dt.date, end: dt.date) -> None:
         )
 
 
-def _check_text(value: str, where: str, *, required: bool = True) -> None:
-    if required and not value.strip():
+def _check_chars(value: str, where: str, *, multiline: bool) -> None:
+    problem = first_unstorable(value, multiline=multiline)
+    if problem is not None:
+        raise UsageError(f"{where}: {problem}")
+
+
+def _check_text(value: str, where: str, *, limit: int = MAX_TEXT, multiline: bool = False) -> None:
+    if not multiline and not value.strip():
         raise UsageError(f"{where} is empty")
-    if len(value) > MAX_TEXT:
-        raise UsageError(f"{where} is {len(value)} characters long; the limit is {MAX_TEXT}")
+    if len(value) > limit:
+        raise UsageError(f"{where} is {len(value)} characters long; the limit is {limit}")
+    _check_chars(value, where, multiline=multiline)
 
 
-def _check_notes(notes: list[Note], where: str, depth: int = 1) -> None:
-    if notes and depth > MAX_NOTE_DEPTH:
+def _count_notes(notes: list[Note], where: str, depth: int = 1) -> int:
+    if not notes:
+        return 0
+    if depth > MAX_NOTE_DEPTH:
         raise UsageError(f"{where}: bullets nest deeper than {MAX_NOTE_DEPTH} levels")
+    if len(notes) > MAX_NOTES_PER_LIST:
+        raise UsageError(
+            f"{where}: {len(notes)} bullets in one list; the limit is {MAX_NOTES_PER_LIST}"
+        )
+    count = len(notes)
     for note in notes:
-        _check_notes(note.children, where, depth + 1)
+        _check_text(note.text, f"{where}: a bullet", limit=MAX_NOTE_CHARS, multiline=True)
+        count += _count_notes(note.children, where, depth + 1)
+    return count
 
 
 def check_document(doc: ReportDocument) -> None:
-    """Sizes and durations a stored report may have; the message names the place."""
+    """Sizes, characters and durations a stored report may have; the message names the place."""
     _check_text(doc.title, "the title")
+    _check_text(doc.tasks_extra, "the tasks' extra text", limit=MAX_VERBATIM_CHARS, multiline=True)
+    notes = 0
     if len(doc.tasks) > MAX_TASKS:
         raise UsageError(f"{len(doc.tasks)} tasks; a report holds at most {MAX_TASKS}")
     if len(doc.sections) > MAX_SECTIONS:
@@ -82,23 +111,36 @@ def check_document(doc: ReportDocument) -> None:
         _check_text(task.title, f"{where} title")
         if not 0 <= task.minutes <= MINUTES_PER_DAY:
             raise UsageError(f"{where}: {task.minutes} minutes is not within one day")
-        _check_notes(task.notes, where)
+        notes += _count_notes(task.notes, where)
     if doc.task_minutes > MINUTES_PER_DAY:
         raise UsageError(
             f"the tasks add up to {doc.task_minutes} minutes, more than a day ({MINUTES_PER_DAY})"
         )
     for number, section in enumerate(doc.sections, start=1):
         where = f"section {number} ({section.heading[:40]!r})"
-        _check_text(section.heading, f"{where} heading")
-        _check_notes(section.notes, where)
+        if section.heading or section.kind != "other":  # the intro section has no heading
+            _check_text(section.heading, f"{where} heading")
+        _check_text(section.body, f"{where} body", limit=MAX_VERBATIM_CHARS, multiline=True)
+        notes += _count_notes(section.notes, where)
+    if notes > MAX_NOTES:
+        raise UsageError(f"{notes} bullets in the report; the limit is {MAX_NOTES}")
 
 
 __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_BODY_BYTES",
+    "MAX_FEEDBACK_CHARS",
+    "MAX_LINE_CHARS",
+    "MAX_NOTES",
+    "MAX_NOTES_PER_LIST",
+    "MAX_NOTE_CHARS",
+    "MAX_NOTE_DEPTH",
     "MAX_RANGE_DAYS",
+    "MAX_SECTIONS",
+    "MAX_TASKS",
     "MAX_TEXT",
+    "MAX_VERBATIM_CHARS",
     "MINUTES_PER_DAY",
     "check_date",
     "check_document",
