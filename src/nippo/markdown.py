@@ -105,7 +105,9 @@ _WHAT = {
     "hr": "a horizontal rule",
     "html_block": "HTML",
 }
-_PARSER = MarkdownIt("commonmark")
+# Room for MAX_NOTE_DEPTH levels (a list and an item each) inside a section, so the depth
+# limit, not the parser's default nesting cap (20), decides.
+_PARSER = MarkdownIt("commonmark", options_update={"maxNesting": 2 * MAX_NOTE_DEPTH + 10})
 _BULLET_LINE = re.compile(r"[ \t]*[-*+][ \t]")
 
 

@@ -19,7 +19,7 @@ LearnerId = Annotated[RowId, Path(description="The learner's id.")]
 _ERRORS = problem_responses(404)
 
 
-@router.get("/learners/{learner_id}/reports", responses=_ERRORS)
+@router.get("/learners/{learner_id:int}/reports", responses=_ERRORS)
 def list_reports(
     learner_id: LearnerId,
     start: Annotated[IsoDate, Query(alias="from", description="First date, inclusive.")],
@@ -35,7 +35,7 @@ def list_reports(
     return [ReportSummaryOut.of(r) for r in reports]
 
 
-@router.get("/learners/{learner_id}/study-time", responses=_ERRORS)
+@router.get("/learners/{learner_id:int}/study-time", responses=_ERRORS)
 def study_time(
     learner_id: LearnerId,
     day: Annotated[IsoDate, Query(alias="date", description="The day to total up to.")],

@@ -33,9 +33,33 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 ReportId = Annotated[RowId, Path(description="The report's id.")]
 MARKDOWN_TYPES = ("text/markdown", "text/plain", "text/x-markdown")
 _ERRORS = problem_responses(404)
+# OpenAPI links: what a client (and schemathesis' stateful phase) can do with a report it got.
+_BY_REPORT = {
+    "ReadReport": "read_report_api_v1_reports__report_id__get",
+    "ReplaceReport": "replace_report_api_v1_reports__report_id__put",
+    "DeleteReport": "delete_report_api_v1_reports__report_id__delete",
+    "ExportReport": "export_report_api_v1_reports__report_id__markdown_get",
+    "ListFeedback": "list_feedback_api_v1_reports__report_id__feedback_get",
+    "AddFeedback": "add_feedback_api_v1_reports__report_id__feedback_post",
+}
+_BY_LEARNER = {
+    "ListReports": "list_reports_api_v1_learners__learner_id__reports_get",
+    "StudyTime": "study_time_api_v1_learners__learner_id__study_time_get",
+}
+LINKS = {
+    name: {"operationId": op, "parameters": {"report_id": "$response.body#/id"}}
+    for name, op in _BY_REPORT.items()
+} | {
+    name: {"operationId": op, "parameters": {"learner_id": "$response.body#/learner_id"}}
+    for name, op in _BY_LEARNER.items()
+}
 
 
-@router.post("", status_code=201, responses=problem_responses(400, 409, 413))
+@router.post(
+    "",
+    status_code=201,
+    responses=problem_responses(400, 409, 413) | {201: {"description": "Created", "links": LINKS}},
+)
 def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> ReportOut:
     """Create the caller's report for a date (one per date)."""
     return ReportOut.of(service.create_report(session, caller, body.date, body.document()))
@@ -44,7 +68,7 @@ def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> R
 @router.post(
     "/import",
     status_code=201,
-    responses=problem_responses(409, 413, 415),
+    responses=problem_responses(409, 413, 415) | {201: {"description": "Created", "links": LINKS}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -102,13 +126,13 @@ def _markdown_text(content_type: str, raw: bytes) -> str:
         raise UsageError(f"the body is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
 
 
-@router.get("/{report_id}", responses=_ERRORS)
+@router.get("/{report_id:int}", responses=_ERRORS)
 def read_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> ReportOut:
     """A report you wrote, or one of a learner you mentor."""
     return ReportOut.of(service.get_report(session, caller, report_id))
 
 
-@router.put("/{report_id}", responses=problem_responses(400, 403, 404, 409, 413))
+@router.put("/{report_id:int}", responses=problem_responses(400, 403, 404, 409, 413))
 def replace_report(
     report_id: ReportId, body: ReportBody, caller: CallerDep, session: SessionDep
 ) -> ReportOut:
@@ -117,7 +141,7 @@ def replace_report(
     return ReportOut.of(report)
 
 
-@router.delete("/{report_id}", status_code=204, responses=problem_responses(403, 404))
+@router.delete("/{report_id:int}", status_code=204, responses=problem_responses(403, 404))
 def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
     """Delete your report, with its feedback."""
     service.delete_report(session, caller, report_id)
@@ -125,7 +149,7 @@ def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -
 
 
 @router.get(
-    "/{report_id}/markdown",
+    "/{report_id:int}/markdown",
     response_class=Response,
     responses=_ERRORS | {200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
 )
@@ -135,14 +159,14 @@ def export_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/{report_id}/feedback", responses=_ERRORS)
+@router.get("/{report_id:int}/feedback", responses=_ERRORS)
 def list_feedback(report_id: ReportId, caller: CallerDep, session: SessionDep) -> list[FeedbackOut]:
     """Feedback on a report (its learner and their mentors)."""
     return [FeedbackOut.of(item) for item in service.list_feedback(session, caller, report_id)]
 
 
 @router.post(
-    "/{report_id}/feedback", status_code=201, responses=problem_responses(400, 403, 404, 413)
+    "/{report_id:int}/feedback", status_code=201, responses=problem_responses(400, 403, 404, 413)
 )
 def add_feedback(
     report_id: ReportId, body: FeedbackBody, caller: CallerDep, session: SessionDep
