@@ -96,7 +96,7 @@ def largest_import() -> str:
     filler_line = "x" * 1000 + "\n"
     room = MAX_BODY_BYTES - len(text.encode()) - 64
     per_section = 150_000 // len(filler_line)
-    sections = []
+    sections: list[str] = []
     while room > len(filler_line) * 2:
         lines = min(per_section, room // len(filler_line) - 1)
         sections.append(f"\n## verbatim {len(sections)}\n" + filler_line * lines)
