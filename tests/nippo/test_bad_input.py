@@ -173,3 +173,51 @@ def test_second_report_for_a_date_is_409(client: TestClient, people: People) -> 
     second = client.post("/api/v1/reports", json=body, headers=auth(people.learner))
     assert second.status_code == 409
     assert f"report {first.json()['id']} already exists for {SEED_DATE}" in second.json()["detail"]
+
+
+def test_lax_coercions_are_refused(client: TestClient, people: People, unchanged: None) -> None:
+    bodies = [
+        {"date": SEED_DATE, "title": "x", "tasks": [{"title": "t", "minutes": False}]},
+        {"date": SEED_DATE, "title": "x", "tasks": [{"title": "t", "minutes": 5.0}]},
+        {"date": SEED_DATE, "title": "x", "tasks": [{"title": "t", "minutes": "5"}]},
+        {"date": 0, "title": "x"},
+        {"date": f"{SEED_DATE}T00:00:00", "title": "x"},
+        {"date": SEED_DATE, "title": 5},
+    ]
+    for body in bodies:
+        response = client.post("/api/v1/reports", json=body, headers=auth(people.learner))
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["errors"], body
+    learner = f"/api/v1/learners/{people.learner_id}"
+    for url in (
+        f"{learner}/study-time?date=0",
+        f"{learner}/study-time?date=20250425",
+        f"{learner}/reports?from=0&to=1",
+        f"/api/v1/reports/import?date={SEED_DATE}&keep_declared_totals=yes",
+        f"/api/v1/reports/import?date={SEED_DATE}&keep_declared_totals=1",
+    ):
+        response = client.request(
+            "POST" if "import" in url else "GET",
+            url,
+            content=SEED.encode("utf-8") if "import" in url else None,
+            headers=markdown(people.learner),
+        )
+        assert response.status_code == 422, (url, response.text)
+
+
+def test_the_openapi_states_the_limits_and_one_problem_schema(client: TestClient) -> None:
+    openapi = client.get("/api/v1/openapi.json").json()
+    schemas = openapi["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert schemas["Problem"]["properties"]["detail"]["type"] == "string"
+    task = schemas["TaskBody"]["properties"]
+    assert (task["minutes"]["minimum"], task["minutes"]["maximum"]) == (0, 1440)
+    assert schemas["ReportBody"]["properties"]["tasks"]["maxItems"] == 100
+    assert schemas["ReportBody"]["properties"]["date"]["pattern"].startswith("^(19[7-9]")
+    for path, methods in openapi["paths"].items():
+        for method, op in methods.items():
+            for status, answer in op["responses"].items():
+                if status.startswith(("4", "5")) and (path, status) != ("/readyz", "503"):
+                    schema = answer["content"]["application/json"]["schema"]
+                    where = (method, path, status)
+                    assert schema == {"$ref": "#/components/schemas/Problem"}, where
