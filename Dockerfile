@@ -23,12 +23,19 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY src ./src
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
+# Record what this image's code maps (its Alembic head and every table/column
+# of its models): the migration job's lint gate checks pending revisions
+# against the code that is running (docs/migrations.md, "Deployed-code
+# compatibility").
+RUN /app/.venv/bin/dbtier migrate manifest --output /app/dbtier-deployed.json
 
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 dbtier \
  && useradd --system --uid 10001 --gid dbtier --no-create-home --shell /usr/sbin/nologin dbtier
 COPY --from=build /app/.venv /app/.venv
+COPY --from=build /app/dbtier-deployed.json /app/dbtier-deployed.json
 ENV PATH=/app/.venv/bin:$PATH \
+    DBTIER_DEPLOYED_MANIFEST=/app/dbtier-deployed.json \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DBTIER_DATA_DIR=/tmp/dbtier

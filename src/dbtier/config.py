@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     lock_wait: float = Field(default=30.0, ge=0)
     lock_timeout: float = Field(default=5.0, gt=0)
     statement_timeout: float = Field(default=600.0, gt=0)
+    # The code that is running while the job migrates (the lint gate checks
+    # pending revisions against it): the image's manifest, or its revision.
+    deployed_manifest: Path | None = None
+    deployed_rev: str | None = None
 
     # Before a scheduled migration with pending revisions: a manual RDS snapshot of
     # this instance (on AWS), else a local backup under DATA_DIR/backups.

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import URL
 
 from dbtier.cli._common import DatabaseUrlOption, DataDirOption, command, settings_from
 from dbtier.errors import MigrationFailed, UsageError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 succeeded, up to date or skipped (another runner holds the lock); "
-    "1 a migration failed, or was refused (dirty database); 2 usage or configuration error; "
+    "1 a migration failed, or was refused (dirty database, or blocking lint findings); "
+    "2 usage or configuration error; "
     "3 database unreachable after retries."
 )
 
@@ -117,7 +119,7 @@ def run(
         before_upgrade=hook,
     )
     if result.status in ("failed", "refused"):
-        raise MigrationFailed(result.error or "a migration failed")
+        raise MigrationFailed(result.error or f"the migration {result.status}")
     raise typer.Exit(result.exit_code)
 
 
@@ -312,6 +314,145 @@ def stamp(
     typer.echo(f"stamped: alembic_version is now {', '.join(result.heads) or 'empty (base)'}")
     if result.resolved:
         typer.echo("dirty state resolved: runs may proceed")
+
+
+LINT_EXIT_HELP = "Exit codes: 0 no blocking finding; 1 a blocking finding; 2 usage or input error."
+
+
+@app.command(
+    "lint",
+    help=f"Read the pending revisions' SQL and report what would hurt the "
+    f"running service, per engine and version. {LINT_EXIT_HELP}",
+)
+@command
+def lint(
+    alembic_config: AlembicConfigOption = None,
+    from_rev: Annotated[
+        str,
+        typer.Option("--from", help="The revision the database is at ('base': lint them all)."),
+    ] = "base",
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="postgresql, mysql, mariadb or sqlite.")
+    ] = "postgresql",
+    server_version: Annotated[
+        str | None,
+        typer.Option(
+            "--server-version",
+            help="Server version the DDL runs on, e.g. 8.0.28 [default: postgresql 17, "
+            "mysql 8.4, mariadb 10.11].",
+            show_default=False,
+        ),
+    ] = None,
+    deployed_rev: Annotated[
+        str | None,
+        typer.Option(
+            "--deployed-rev",
+            help="Revision the running service was built at [default: DBTIER_DEPLOYED_REV].",
+            show_default=False,
+        ),
+    ] = None,
+    deployed_manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--deployed-manifest",
+            help="The running image's manifest (`dbtier migrate manifest`) "
+            "[default: DBTIER_DEPLOYED_MANIFEST].",
+            show_default=False,
+        ),
+    ] = None,
+    without_job_timeouts: Annotated[
+        bool,
+        typer.Option(
+            "--without-job-timeouts",
+            help="Judge the SQL as plain `alembic upgrade` runs it, without the lock timeout "
+            "`dbtier migrate run` sets.",
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    from dbtier.config import load_settings
+    from dbtier.migrate import project
+    from dbtier.migrate.lint import DeployedSpec, lint_project, offline_config, target_for
+
+    target = target_for(dialect, server_version)
+    settings = load_settings()
+    config = project.load_config(alembic_config, _offline_url(dialect))
+    deployed = DeployedSpec(
+        deployed_manifest or settings.deployed_manifest, deployed_rev or settings.deployed_rev
+    )
+    report = lint_project(
+        offline_config(config, dialect),
+        target,
+        current=() if from_rev == "base" else (from_rev,),
+        deployed=deployed,
+        job_timeouts=not without_job_timeouts,
+    )
+    if json_output:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _offline_url(dialect: str) -> URL:
+    from sqlalchemy.engine import make_url
+
+    from dbtier.migrate.lint.source import OFFLINE_URL
+
+    return make_url(OFFLINE_URL.get(dialect, "sqlite://"))
+
+
+def _print_report(report: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from dbtier.migrate.lint import LintReport
+
+    assert isinstance(report, LintReport)
+    console = Console(width=140)
+    head = f"lint: {report.target.label}, revisions {', '.join(report.revisions) or 'none'}"
+    console.print(head + (f"; deployed code: {report.deployed}" if report.deployed else ""))
+    if not report.findings:
+        console.print("no findings")
+        return
+    table = Table("rule", "severity", "revision", "statement", "finding", "safe alternative")
+    for f in report.findings:
+        severity = f"allowed ({f.allowed_because})" if f.allowed_because else f.severity
+        table.add_row(f.rule_id, severity, f.revision, f.statement[:60], f.message, f.safe)
+    console.print(table)
+    console.print(f"{len(report.blocking)} blocking finding(s)")
+
+
+@app.command("manifest")
+@command
+def manifest(
+    output: Annotated[Path, typer.Option("--output", help="Where to write the JSON.")],
+    alembic_config: AlembicConfigOption = None,
+    models: Annotated[
+        str,
+        typer.Option("--models", help="MODULE:ATTRIBUTE of the models' declarative base."),
+    ] = "nippo.db:Base",
+) -> None:
+    """Record the image's head revision and the tables/columns its models map (build time)."""
+    import importlib
+
+    from dbtier.migrate import project
+    from dbtier.migrate.lint import manifest_of
+
+    module_name, _, attribute = models.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        base = getattr(module, attribute or "Base")
+        metadata = getattr(base, "metadata", base)
+    except (ImportError, AttributeError) as exc:
+        raise UsageError(f"--models {models}: {exc}") from None
+    if module_name == "nippo.db":
+        importlib.import_module("nippo.models")  # registers every table on Base.metadata
+    script = project.script_directory(project.load_config(alembic_config, _offline_url("sqlite")))
+    heads = script.get_heads()
+    data = manifest_of(metadata, ",".join(heads))
+    output.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {output}: revision {data['revision']}, {len(data['tables'])} tables")
 
 
 def _print_runs(records: tuple[object, ...]) -> None:

@@ -10,7 +10,11 @@ Steps, each logged as one JSON line (`step=...`), then one EMF metric line:
 4. record the run as `running` (and close runs of runners that died);
 5. a dirty database (a revision left half-applied, `dbtier.migrate.dirty`):
    record `refused`, exit 1 with the recovery steps;
-6. nothing pending: record `noop`; otherwise upgrade to head (or downgrade to
+6. nothing pending: record `noop`; before an upgrade, lint the pending
+   revisions (`dbtier.migrate.lint`, for this engine and server version,
+   against the deployed code when settings name it) and record `refused`
+   (exit 1, the findings in the log) when a blocking finding has no reviewed
+   allowance; otherwise upgrade to head (or downgrade to
    the target), one transaction per migration (env.py's
    `transaction_per_migration`), retrying a migration that gave up on a lock
    timeout a bounded number of times when nothing of it is applied yet;
@@ -47,6 +51,7 @@ from dbtier.migrate import dirty, drift, emf, history, project
 from dbtier.migrate.connect import connect_with_retries
 from dbtier.migrate.drift import Difference
 from dbtier.migrate.failure import describe_failure
+from dbtier.migrate.lint import DeployedSpec, LintReport, Target, lint_project
 from dbtier.migrate.lock import MigrationLock, lock_for
 from dbtier.migrate.recorder import StatementRecorder
 from dbtier.migrate.timeouts import EngineFacts, apply_timeouts, facts_for, is_lock_timeout
@@ -254,6 +259,10 @@ class MigrationJob:
                 current,
                 schema_drift=self._drift(conn, config, script),
             )
+        if self.options.downgrade_to is None:
+            report = self._lint(conn, facts, config, current)
+            if report.blocking:
+                return self._refuse(engine, conn, current, report)
         if self.options.before_upgrade is not None and self.options.kind == "upgrade":
             pending = [rev.revision for rev in todo]
             try:
@@ -264,6 +273,35 @@ class MigrationJob:
                 return self._end(engine, conn, "failed", current, current, error=error)
             self.log.info("snapshot taken", step="snapshot", snapshot=taken, pending=pending)
         return self._migrate(engine, conn, facts, config, script, current)
+
+    def _lint(
+        self, conn: Connection, facts: EngineFacts, config: Config, current: tuple[str, ...]
+    ) -> LintReport:
+        info = conn.dialect.server_version_info or ()
+        target = Target(facts.name, tuple(p for p in info if isinstance(p, int)))
+        deployed = DeployedSpec(self.settings.deployed_manifest, self.settings.deployed_rev)
+        report = lint_project(config, target, current=current, deployed=deployed)
+        self.log.info(
+            "lint",
+            step="lint",
+            target=target.label,
+            deployed=report.deployed,
+            blocking=len(report.blocking),
+            findings=[finding.to_json() for finding in report.findings],
+        )
+        return report
+
+    def _refuse(
+        self, engine: Engine, conn: Connection, current: tuple[str, ...], report: LintReport
+    ) -> JobResult:
+        error = (
+            f"refused: {len(report.blocking)} blocking lint finding(s) without a reviewed "
+            f"allowance: {report.summary()}. Fix the migration, or add "
+            "`# dbtier: allow RULE-ID because <reason>` to the revision after review; "
+            "`dbtier migrate lint` shows the findings."
+        )
+        self.log.error("refused", step="lint", error=error)
+        return self._end(engine, conn, "refused", current, current, error=error)
 
     def _path(self, script: ScriptDirectory, current: tuple[str, ...]) -> list[Any]:
         if self.options.downgrade_to is None:

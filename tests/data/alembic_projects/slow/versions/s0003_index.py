@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":  # also right offline (lint)
         with op.get_context().autocommit_block():
             op.create_index("ix_items_name", "items", ["name"], postgresql_concurrently=True)
     else:
