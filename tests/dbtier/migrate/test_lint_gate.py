@@ -80,7 +80,10 @@ def test_gate_refuses_unreviewed_migration_and_runs_it_once_allowed(
 
 def _manifest(tmp_path: Path, revision: str, *, with_legacy: bool) -> Path:
     metadata = MetaData()
-    columns = [Column("id", Integer, primary_key=True), Column("body", String(200))]
+    columns: list[Column[Any]] = [
+        Column("id", Integer, primary_key=True),
+        Column("body", String(200)),
+    ]
     if with_legacy:
         columns.append(Column("legacy", String(50)))
     Table("notes", metadata, *columns)
