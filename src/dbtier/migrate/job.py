@@ -278,7 +278,8 @@ class MigrationJob:
         self, conn: Connection, facts: EngineFacts, config: Config, current: tuple[str, ...]
     ) -> LintReport:
         info = conn.dialect.server_version_info or ()
-        target = Target(facts.name, tuple(p for p in info if isinstance(p, int)))
+        version = tuple(p for p in info if isinstance(p, int))
+        target = Target(facts.name, version, table_rows=_table_rows(conn, facts))
         deployed = DeployedSpec(self.settings.deployed_manifest, self.settings.deployed_rev)
         report = lint_project(config, target, current=current, deployed=deployed)
         self.log.info(
@@ -513,6 +514,20 @@ class MigrationJob:
                 **properties,
             )
         )
+
+
+def _table_rows(conn: Connection, facts: EngineFacts) -> dict[str, int] | None:
+    """InnoDB's row estimates (MySQL/MariaDB), for the lint rules that depend on size."""
+    if facts.name not in ("mysql", "mariadb"):
+        return None
+    rows = conn.execute(
+        text(
+            "SELECT table_name, table_rows FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_rows IS NOT NULL"
+        )
+    ).all()
+    conn.commit()
+    return {str(name): int(count) for name, count in rows}
 
 
 def _rollback_quietly(conn: Connection) -> None:

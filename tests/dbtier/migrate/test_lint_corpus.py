@@ -40,7 +40,9 @@ def _expected(case: dict[str, Any]) -> set[str]:
 
 
 def _run(family: str, data: dict[str, Any], case: dict[str, Any]) -> set[str]:
-    target = target_for(case.get("engine", FAMILIES[family]), case.get("version"))
+    target = target_for(
+        case.get("engine", FAMILIES[family]), case.get("version"), case.get("table_rows")
+    )
     report = lint_sql(
         case["sql"],
         target,

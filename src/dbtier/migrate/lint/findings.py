@@ -8,15 +8,22 @@ from typing import TYPE_CHECKING, Any
 from dbtier.migrate.lint.rules import BLOCKING, WARNING, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from dbtier.migrate.lint.schema import Change
 
 
 @dataclass(frozen=True)
 class Target:
-    """The engine and server version the SQL is rendered and judged for."""
+    """The engine and server version the SQL is rendered and judged for.
+
+    `table_rows`: the live database's row estimates per table, when the job
+    knows them (the gate does; offline lint does not).
+    """
 
     engine: str  # postgresql | mysql | mariadb | sqlite
     version: tuple[int, ...]
+    table_rows: Mapping[str, int] | None = field(default=None, compare=False, hash=False)
 
     @property
     def label(self) -> str:

@@ -14,14 +14,17 @@ worst algorithm of its actions:
 
 A VARCHAR can be lengthened in place only while its length prefix keeps its
 size (255 bytes); dbtier counts 4 bytes a character (utf8mb4, nippo's
-charset). An explicit `ALGORITHM=`/`LOCK=` clause is checked against the
+charset). A foreign key added to an existing table blocks unless the job
+knows from the live database that the table is small (fewer than
+`LARGE_TABLE_ROWS` rows, InnoDB's estimate): then it warns. An explicit
+`ALGORITHM=`/`LOCK=` clause is checked against the
 table too (MY-LOCKING-CLAUSE). Tables created earlier in the same revision
 are empty and skipped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -297,6 +300,20 @@ def _clause_problem(algorithm: str | None, lock: str | None, worst: str) -> str 
     return None
 
 
+# A copy of a table below this many rows (InnoDB's estimate) is short: a warning.
+LARGE_TABLE_ROWS = 100_000
+
+
+def _sized(finding: Finding, table: str, target: Target) -> Finding:
+    """A foreign key on a table the live database says is small only warns."""
+    rows = (target.table_rows or {}).get(table)
+    if rows is None:
+        return finding
+    if rows < LARGE_TABLE_ROWS:
+        return finding.downgraded(f"{table} has about {rows} rows: the copy is short")
+    return replace(finding, message=f"{finding.message}; {table} has about {rows} rows")
+
+
 def _instant_since(operation: Operation, engine: str) -> str:
     since = getattr(operation, engine).since
     return f"INSTANT from {engine} {'.'.join(map(str, since))}" if since else ""
@@ -326,6 +343,8 @@ def _statement(
             how = "ALGORITHM=COPY" if algo == "COPY" else "LOCK=SHARED"
             text = f"{operation.label} on {target.label}"
             add(operation.rule_id, text if algo == "UNKNOWN" else f"{text}: {how}")
+            if kind == "add_fk":
+                findings[-1] = _sized(findings[-1], table, target)
     if worst == "REBUILD" and not findings:
         rebuilds = [k for k, a in per_kind.items() if a == "REBUILD"]
         later = [_instant_since(OPERATIONS[k], engine) for k in rebuilds]

@@ -252,7 +252,8 @@ _RULES = (
         MY,
         BLOCKING,
         "adding a foreign key to an existing table copies it with foreign_key_checks on; "
-        "writes are blocked for the copy, which grows with the table",
+        "writes are blocked for the copy, which grows with the table (a warning only when the "
+        "live database says the table is small)",
         "add the index first, then the constraint with `SET foreign_key_checks=0` "
         "(INPLACE) after checking the data, or enforce it in code",
     ),

@@ -54,10 +54,12 @@ def parse_version(text: str | None, engine: str) -> tuple[int, ...]:
     return parts
 
 
-def target_for(engine: str, version: str | None = None) -> Target:
+def target_for(
+    engine: str, version: str | None = None, table_rows: dict[str, int] | None = None
+) -> Target:
     if engine not in ENGINES:
         raise UsageError(f"--dialect {engine!r}: choose one of {', '.join(ENGINES)}")
-    return Target(engine, parse_version(version, engine))
+    return Target(engine, parse_version(version, engine), table_rows)
 
 
 @dataclass(frozen=True)
