@@ -47,6 +47,7 @@ def _run_cli(job_db: Any, ini: Path) -> tuple[int, list[dict[str, Any]], str]:
     return proc.returncode, _log_lines(stdout), stderr
 
 
+@pytest.mark.slow  # a CLI subprocess plus three job runs: 25-40 s a backend on a loaded machine
 def test_gate_refuses_unreviewed_migration_and_runs_it_once_allowed(
     job_db: Any, tmp_path: Path
 ) -> None:
