@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import URL, create_engine
 from typer.testing import CliRunner
 
+from dbtier import params
 from dbtier.cli import app
 from dbtier.observe.check import check_server
 from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, require_available
@@ -85,7 +86,11 @@ def test_mariadb_drift_after_set_global_and_temp_tables_on_disk() -> None:
 
 def test_postgres_drift_after_alter_system_reload_pending_restart_and_temp_files() -> None:
     require_available(ThrowawayPostgres)
-    with ThrowawayPostgres(config=["work_mem = 5760kB", "checkpoint_timeout = 900"]) as server:
+    # The design's own work_mem (kB), so it starts in force: it follows the profile's budget.
+    work_mem = params.design(params.load_profile(POSTGRES_PROFILE)).values["work_mem"]
+    with ThrowawayPostgres(
+        config=[f"work_mem = {work_mem}kB", "checkpoint_timeout = 900"]
+    ) as server:
         before = _check(server.url(), POSTGRES_PROFILE)
         assert before["engine"] == "postgres"
         assert "work_mem" not in _drift(before)
