@@ -14,6 +14,11 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The migration job's whole-run limit (seconds; DBTIER_MAX_RUNTIME): well under the
+# default schedule's 5 minutes. The task definition's stopTimeout and the launcher's
+# overlap guard are derived from the value the construct is given (dbtier.migrate.deadline).
+DEFAULT_MAX_RUNTIME_S = 240.0
+
 
 class Settings(BaseSettings):
     """dbtier's settings; `DBTIER_DATABASE_URL`, `DBTIER_DATA_DIR` and so on."""
@@ -34,8 +39,19 @@ class Settings(BaseSettings):
 
     pool_size: int = Field(default=5, ge=1, le=1000)
     max_overflow: int = Field(default=5, ge=0, le=1000)
-    pool_timeout: float = Field(default=10.0, gt=0)
+    pool_timeout: float = Field(default=2.0, gt=0)
     pool_recycle: int = Field(default=1800, ge=-1)
+
+    # Failure behaviour (docs/failure-behaviour.md has the table): every connection's
+    # connect/read timeouts, the service's per-session statement timeout and deadlines.
+    connect_timeout: float = Field(default=3.0, gt=0)
+    read_timeout: float = Field(default=10.0, gt=0)
+    query_timeout: float = Field(default=4.0, gt=0)
+    request_timeout: float = Field(default=5.0, gt=0)
+    readiness_timeout: float = Field(default=1.0, gt=0)
+    max_in_flight: int | None = Field(default=None, ge=1)
+    retry_after: int = Field(default=2, ge=1)
+    max_runtime: float = Field(default=DEFAULT_MAX_RUNTIME_S, gt=0)
 
     # Scheduled migrations (local profile).
     migration_schedule: str = "rate(5 minutes)"
@@ -75,6 +91,11 @@ class Settings(BaseSettings):
         return [ipaddress.ip_network(p, strict=False) for p in parts if p]
 
     @property
+    def in_flight_limit(self) -> int:
+        """Requests admitted at once (DBTIER_MAX_IN_FLIGHT; default twice the pool's reach)."""
+        return self.max_in_flight or 2 * (self.pool_size + self.max_overflow)
+
+    @property
     def sqlite_url(self) -> str:
         """The embedded default: a SQLite file under the data directory."""
         return f"sqlite:///{(self.data_dir / 'dbtier.sqlite3').resolve()}"
@@ -85,4 +106,4 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["DEFAULT_MAX_RUNTIME_S", "Settings", "load_settings"]

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from dbtier.config import Settings
+from dbtier.db_timeouts import Timeouts, driver_args, session_statement_timeout
 from dbtier.logs import get_logger
 from dbtier.secrets import (
     CredentialsProvider,
@@ -46,8 +47,17 @@ def is_auth_failure(exc: BaseException) -> bool:
     )
 
 
-def engine_kwargs(url: URL, settings: Settings) -> dict[str, Any]:
-    """Pool and driver options for a URL's backend."""
+def timeouts_from(settings: Settings, *, statement: float | None = None) -> Timeouts:
+    """The connection bounds the settings give (`statement`: the session statement timeout)."""
+    return Timeouts(
+        connect=settings.connect_timeout, read=settings.read_timeout, statement=statement
+    )
+
+
+def engine_kwargs(
+    url: URL, settings: Settings, *, timeouts: Timeouts | None = None
+) -> dict[str, Any]:
+    """Pool and driver options for a URL's backend, connection timeouts included."""
     backend = url.get_backend_name()
     if backend == "sqlite":
         return {"connect_args": {"check_same_thread": False, "timeout": 30}}
@@ -58,8 +68,10 @@ def engine_kwargs(url: URL, settings: Settings) -> dict[str, Any]:
         "pool_recycle": settings.pool_recycle,
         "pool_pre_ping": True,
     }
+    connect_args = driver_args(backend, timeouts or timeouts_from(settings))
     if backend in ("mysql", "mariadb"):
-        kwargs["connect_args"] = {"charset": "utf8mb4"}
+        connect_args["charset"] = "utf8mb4"
+    kwargs["connect_args"] = connect_args
     return kwargs
 
 
@@ -101,12 +113,23 @@ def _with_credentials(cparams: dict[str, Any], creds: DatabaseCredentials) -> di
 
 
 def make_engine(
-    settings: Settings, *, resolved: ResolvedDatabase | None = None, **extra: Any
+    settings: Settings,
+    *,
+    resolved: ResolvedDatabase | None = None,
+    timeouts: Timeouts | None = None,
+    **extra: Any,
 ) -> Engine:
-    """An engine for the database the settings name (see `dbtier.secrets`)."""
+    """An engine for the database the settings name (see `dbtier.secrets`).
+
+    `timeouts` default to the settings' connect/read timeouts without a statement
+    timeout; the service passes its per-session statement timeout here.
+    """
     resolved = resolved or resolve_database(settings)
-    options = engine_kwargs(resolved.url, settings) | extra
+    timeouts = timeouts or timeouts_from(settings)
+    options = engine_kwargs(resolved.url, settings, timeouts=timeouts) | extra
     engine = create_engine(resolved.url, **options)
+    if timeouts.statement is not None:
+        session_statement_timeout(engine, timeouts.statement)
     if resolved.url.get_backend_name() == "sqlite":
         _sqlite_pragmas(engine)
     if resolved.provider is not None:
@@ -125,4 +148,5 @@ __all__ = [
     "engine_kwargs",
     "is_auth_failure",
     "make_engine",
+    "timeouts_from",
 ]

@@ -28,7 +28,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from dbtier.config import Settings
-from dbtier.db import describe, engine_kwargs, is_auth_failure, make_engine
+from dbtier.db import describe, engine_kwargs, is_auth_failure, make_engine, timeouts_from
 from dbtier.secrets import resolve_database
 
 REGION = "ap-northeast-1"
@@ -314,9 +314,27 @@ def test_pool_sizes_come_from_settings_and_mysql_speaks_utf8mb4(tmp_path: Path) 
 
     assert (kwargs["pool_size"], kwargs["max_overflow"], kwargs["pool_timeout"]) == (7, 3, 4.5)
     assert kwargs["pool_pre_ping"] is True
-    assert kwargs["connect_args"] == {"charset": "utf8mb4"}
-    assert "connect_args" not in engine_kwargs(make_url("postgresql+psycopg://u@h/db"), settings)
+    assert kwargs["connect_args"] == {
+        "charset": "utf8mb4",
+        "connect_timeout": 3.0,
+        "read_timeout": 10.0,
+        "write_timeout": 10.0,
+    }
     assert "pool_size" not in engine_kwargs(make_url("sqlite:///x.db"), settings)
+
+
+def test_every_connection_has_timeouts_and_the_service_a_statement_timeout(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path, connect_timeout=1.5, read_timeout=7)
+    pg = engine_kwargs(make_url("postgresql+psycopg://u@h/db"), settings)["connect_args"]
+    # libpq counts whole seconds and treats less than 2 as 2.
+    assert pg["connect_timeout"] == 2
+    assert pg["keepalives"] == 1 and pg["tcp_user_timeout"] == 7000
+    assert "options" not in pg  # no statement timeout unless asked (the job, the CLI)
+    service = timeouts_from(settings, statement=4)
+    pg = engine_kwargs(make_url("postgresql+psycopg://u@h/db"), settings, timeouts=service)
+    assert pg["connect_args"]["options"] == "-c statement_timeout=4000"
 
 
 @on_mysql

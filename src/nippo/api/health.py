@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from nippo.api.problems import problem_responses
 from nippo.schemas import Readiness
-from nippo.service.health import readiness
+from nippo.service.readiness_probe import ReadinessProbe
 
 router = APIRouter(tags=["health"], responses=problem_responses(422))
 
@@ -22,7 +21,8 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
     """The database is reachable and its schema is at the Alembic head; 503 otherwise."""
-    state = await run_in_threadpool(readiness, request.app.state.engine, request.app.state.heads)
+    probe: ReadinessProbe = request.app.state.readiness
+    state = await probe.check()
     body = Readiness(
         status="ok" if state.ready else "unavailable",
         database=state.database,
