@@ -26,9 +26,10 @@ from dbtier.errors import MigrationFailed, UsageError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 succeeded, up to date or skipped (another runner holds the lock); "
-    "1 a migration failed, or was refused (dirty database, or blocking lint findings); "
+    "1 a migration failed, was refused (dirty database, or blocking lint findings) "
+    "or passed --max-runtime; "
     "2 usage or configuration error; "
-    "3 database unreachable after retries."
+    "3 database unreachable after retries or within the connect budget."
 )
 
 app = typer.Typer(no_args_is_help=True, help=f"Run, plan and inspect migrations. {EXIT_CODES_HELP}")
@@ -100,11 +101,22 @@ def run(
             show_default=False,
         ),
     ] = None,
+    max_runtime: Annotated[
+        float | None,
+        typer.Option(
+            "--max-runtime",
+            min=1,
+            envvar="DBTIER_MAX_RUNTIME",
+            help="Seconds the whole run may take; then it records failed and exits non-zero "
+            "(3 when it never connected) [default: 240].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from dbtier.migrate import run_job
 
     when = _parse_scheduled(scheduled_time)
-    settings = settings_from(database_url, data_dir, lock_wait=lock_wait)
+    settings = settings_from(database_url, data_dir, lock_wait=lock_wait, max_runtime=max_runtime)
     hook = None
     if settings.snapshot_before if snapshot_before is None else snapshot_before:
         from dbtier.backup.before import snapshot_hook

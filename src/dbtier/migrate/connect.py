@@ -30,9 +30,26 @@ def _reason(exc: BaseException) -> str:
     return f"{type(orig).__name__}: {first}"
 
 
+_JITTER = 0.2
+
+
 def backoff_delays(retries: int, *, base: float = 0.5, cap: float = 8.0) -> list[float]:
     """The waits between attempts: base·2ⁿ capped, with up to 20% jitter added."""
-    return [min(cap, base * 2**n) * (1 + random.random() / 5) for n in range(retries)]  # noqa: S311
+    return [min(cap, base * 2**n) * (1 + random.random() * _JITTER) for n in range(retries)]  # noqa: S311
+
+
+def backoff_ceiling(retries: int, *, base: float = 0.5, cap: float = 8.0) -> float:
+    """The longest the waits of `backoff_delays` can add up to."""
+    return float(sum(min(cap, base * 2**n) * (1 + _JITTER) for n in range(retries)))
+
+
+def _no_database(exc: BaseException) -> bool:
+    # psycopg leaves `sqlstate` empty when the connection itself is refused (as for
+    # a database that does not exist), so its server message is read as well.
+    if error_code(exc) in _NO_DATABASE:
+        return True
+    text = str(getattr(exc, "orig", exc))
+    return "database" in text and "does not exist" in text
 
 
 def connect_with_retries(
@@ -55,7 +72,7 @@ def connect_with_retries(
                     f"{where}: the database refused the credentials; check the secret "
                     "or --database-url"
                 ) from None
-            if error_code(exc) in _NO_DATABASE:
+            if _no_database(exc):
                 raise ConfigError(
                     f"{where}: the database does not exist; create it first"
                 ) from None
@@ -77,4 +94,4 @@ def connect_with_retries(
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-__all__ = ["backoff_delays", "connect_with_retries"]
+__all__ = ["backoff_ceiling", "backoff_delays", "connect_with_retries"]

@@ -23,6 +23,11 @@ Steps, each logged as one JSON line (`step=...`), then one EMF metric line:
 8. record `succeeded` or `failed` (with the revision, the statements that had
    run, how to recover, and `dirty_revision` when part of it stays applied),
    release the lock.
+
+Throughout, a watchdog (`dbtier.migrate.deadline`) bounds the run: past
+`max_runtime`, still connecting past the connect budget, or on SIGTERM it logs
+what the job was waiting for, records `failed` when it still can and exits
+(3 without a connection, 1 otherwise).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import contextlib
 import datetime as dt
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -45,17 +51,19 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dbtier.config import Settings
 from dbtier.db import describe, make_engine
+from dbtier.db_timeouts import Timeouts
 from dbtier.errors import DatabaseUnreachable, DbtierError, MigrationFailed
 from dbtier.logs import get_logger
 from dbtier.migrate import dirty, drift, emf, history, project
 from dbtier.migrate.connect import connect_with_retries
+from dbtier.migrate.deadline import RECORD_BUDGET_S, Deadline, Expiry, connect_budget
 from dbtier.migrate.drift import Difference
 from dbtier.migrate.failure import describe_failure
 from dbtier.migrate.lint import DeployedSpec, LintReport, Target, lint_project
 from dbtier.migrate.lock import MigrationLock, lock_for
 from dbtier.migrate.recorder import StatementRecorder
 from dbtier.migrate.timeouts import EngineFacts, apply_timeouts, facts_for, is_lock_timeout
-from dbtier.secrets import resolve_database
+from dbtier.secrets import ResolvedDatabase, resolve_database
 
 DEFAULT_CONNECT_RETRIES = 5
 DEFAULT_LOCK_RETRIES = 3
@@ -145,17 +153,35 @@ class MigrationJob:
         self.started_at = _now()
         self._clock = time.monotonic()
         self.log = get_logger("migrate").bind(run_id=options.run_id, trigger_id=options.trigger_id)
+        self.deadline = Deadline(
+            settings.max_runtime,
+            connect_budget(settings.connect_timeout, options.connect_retries),
+            self._on_deadline,
+        )
+        self._resolved: ResolvedDatabase | None = None
+        self._run_recorded = False
+        self._recorder: StatementRecorder | None = None
 
     # -- the steps ---------------------------------------------------------------
 
     def run(self) -> JobResult:
-        resolved = resolve_database(self.settings)
+        self.deadline.start()
+        try:
+            return self._run()
+        finally:
+            self.deadline.cancel()
+
+    def _run(self) -> JobResult:
+        resolved = self._resolved = resolve_database(self.settings)
         config = project.load_config(self.project_ref, resolved.url)
         script = project.script_directory(config)
         if self.options.downgrade_to is not None:
             project.check_downgrade_target(script, self.options.downgrade_to)
-        engine = make_engine(self.settings, resolved=resolved)
+        # Reads may last as long as the run may (a long DDL); the deadline bounds the rest.
+        timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.max_runtime)
+        engine = make_engine(self.settings, resolved=resolved, timeouts=timeouts)
         try:
+            self.deadline.step("connect", f"{describe(engine.url)} to accept and answer")
             try:
                 connection = connect_with_retries(engine, retries=self.options.connect_retries)
             except DatabaseUnreachable as exc:
@@ -197,6 +223,7 @@ class MigrationJob:
             conn.execute(text(statement))
         conn.commit()
         lock = lock_for(conn)
+        self.deadline.step("lock", f"the migration lock ({lock.description})")
         begun = time.monotonic()
         held = lock.acquire(self.options.lock_wait)
         waited_ms = round((time.monotonic() - begun) * 1000, 1)
@@ -228,6 +255,7 @@ class MigrationJob:
         config: Config,
         script: ScriptDirectory,
     ) -> JobResult:
+        self.deadline.step("migrate", "the database to answer the job's bookkeeping")
         statements = apply_timeouts(
             conn, self.settings.lock_timeout, self.settings.statement_timeout
         )
@@ -236,6 +264,7 @@ class MigrationJob:
         closed = history.close_abandoned(conn, by_run=self.options.run_id, now=_now())
         current = project.current_heads(conn)
         history.insert(conn, self._record("running", from_revision=_heads(current)))
+        self._run_recorded = True
         left = history.unresolved_dirty(conn)
         if left is not None:
             error = dirty.refusal(left, _heads(current) or "base")
@@ -349,7 +378,7 @@ class MigrationJob:
         applied: list[str] = []
         for attempt in range(self.options.lock_retries + 1):
             current = project.current_heads(conn)
-            recorder = StatementRecorder(self._path(script, current))
+            recorder = self._recorder = StatementRecorder(self._path(script, current))
             try:
                 with recorder.listening(conn):
                     self._step(config, conn, recorder)
@@ -431,6 +460,55 @@ class MigrationJob:
             clock[0] = now
 
         return on_version_apply
+
+    # -- the deadline --------------------------------------------------------------
+
+    def _on_deadline(self, expiry: Expiry) -> None:
+        """The watchdog fired: say what the job waited for, record `failed` if possible."""
+        recorder = self._recorder
+        if expiry.step == "migrate" and recorder is not None and recorder.failed_statement:
+            running = recorder.running
+            revision = running.revision if running is not None else "?"
+            expiry.waiting_for = f"revision {revision}: {recorder.failed_statement}"
+        message = expiry.message(self.settings.max_runtime)
+        self.log.error(
+            "deadline exceeded",
+            step="deadline",
+            reason=expiry.reason,
+            during=expiry.step,
+            waiting_for=expiry.waiting_for,
+            elapsed_s=round(expiry.elapsed_s, 1),
+            max_runtime_s=self.settings.max_runtime,
+            exit_code=expiry.exit_code,
+        )
+        recorded = self._run_recorded and self._record_failed(message)
+        if self._run_recorded:
+            self.log.info(
+                "recorded" if recorded else "could not record", step="record", status="failed"
+            )
+        status = "unreachable" if expiry.exit_code == 3 else "failed"
+        self._finish_metrics(status, error=message)
+
+    def _record_failed(self, message: str) -> bool:
+        """`failed` on a fresh connection with short timeouts; False when that did not work."""
+        done = threading.Event()
+
+        def record() -> None:
+            quick = Timeouts(connect=2.0, read=RECORD_BUDGET_S / 2, statement=RECORD_BUDGET_S / 2)
+            engine = make_engine(self.settings, resolved=self._resolved, timeouts=quick)
+            try:
+                with engine.connect() as conn:
+                    history.finish(
+                        conn, self.options.run_id, status="failed", ended_at=_now(), error=message
+                    )
+                done.set()
+            except Exception as exc:  # the database is still gone: the next run closes it
+                self.log.warning("could not record failed", step="record", error=type(exc).__name__)
+            finally:
+                engine.dispose()
+
+        threading.Thread(target=record, name="migrate-record-failed", daemon=True).start()
+        return done.wait(RECORD_BUDGET_S)
 
     # -- recording ---------------------------------------------------------------
 
