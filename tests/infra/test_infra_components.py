@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match, Template
 from infra_synthesis import CERTIFICATE, Synthesis
 
 from dbtier import params
+from dbtier.config import DEFAULT_MAX_RUNTIME_S
 from dbtier.infra.context import REPO_ROOT
 from dbtier.infra.migration import (
     LAUNCHER_MAX_EVENT_AGE,
@@ -18,6 +19,7 @@ from dbtier.infra.migration import (
 )
 from dbtier.infra.parameter_group import merged
 from dbtier.launch import facts
+from dbtier.migrate.deadline import STOP_TIMEOUT_S, overdue_after
 
 MONITOR_ARN = "arn:aws:ce::123456789012:anomalymonitor/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
@@ -300,6 +302,7 @@ class TestMigration:
             "STARTED_BY",
             "JOB_COMMAND",
             "SCHEDULE_NAME",
+            "MAX_TASK_AGE_SECONDS",
         }
         assert env["LAUNCH_TYPE"] == "FARGATE"
 
@@ -343,6 +346,19 @@ class TestMigration:
         dlq = schedule["Properties"]["Target"]["DeadLetterConfig"]["Arn"]
         assert dlq["Fn::GetAtt"][0] != queue
 
+    def test_job_deadline_stop_timeout_and_overlap_guard_agree(self, dev: Synthesis) -> None:
+        job = container(dev, "migrate")
+        environment = {e["Name"]: e["Value"] for e in job["Environment"]}
+        max_runtime = float(environment["DBTIER_MAX_RUNTIME"])
+        assert max_runtime == DEFAULT_MAX_RUNTIME_S
+        assert job["StopTimeout"] == STOP_TIMEOUT_S
+        _, fn = next(
+            (k, r) for k, r in dev.resources("AWS::Lambda::Function").items() if "Launcher" in k
+        )
+        age = int(fn["Properties"]["Environment"]["Variables"]["MAX_TASK_AGE_SECONDS"])
+        # The launcher waits out the run, its SIGTERM grace and a margin; no longer.
+        assert age == overdue_after(max_runtime) > max_runtime + STOP_TIMEOUT_S
+
     def test_launcher_has_least_privilege(self, dev: Synthesis) -> None:
         task_def = logical_id(dev, "AWS::ECS::TaskDefinition", "Migration")
         policy = dev.resources("AWS::IAM::Policy")[
@@ -357,6 +373,7 @@ class TestMigration:
             "ecs:RunTask",
             "ecs:TagResource",
             "ecs:ListTasks",
+            ("ecs:DescribeTasks", "ecs:StopTask"),
             "iam:PassRole",
             ("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"),
         }
@@ -364,6 +381,8 @@ class TestMigration:
         failures = logical_id(dev, "AWS::SQS::Queue", "LauncherFailureQueue")
         assert send["Resource"] == {"Fn::GetAtt": [failures, "Arn"]}  # its on-failure queue
         assert statements["ecs:RunTask"]["Resource"] == {"Ref": task_def}
+        guard = statements[("ecs:DescribeTasks", "ecs:StopTask")]
+        assert "ecs:cluster" in guard["Condition"]["ArnEquals"]
         assert "ecs:cluster" in statements["ecs:ListTasks"]["Condition"]["ArnEquals"]
         passed = {r["Fn::GetAtt"][0] for r in statements["iam:PassRole"]["Resource"]}
         assert passed == {

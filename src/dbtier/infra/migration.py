@@ -12,6 +12,12 @@ both queues are alarmed (`dbtier.infra.observability`). A task that stops with
 a non-zero exit code, or never starts, is published to the alarm topic by an
 EventBridge rule. What the launcher and this task definition must agree on
 (`startedBy`, container name, command) comes from `dbtier.launch.facts`.
+
+The job's deadline agrees across the three places that act on it, all derived
+from `max_runtime` here with `dbtier.migrate.deadline`: the container gets it
+as DBTIER_MAX_RUNTIME, its `stopTimeout` is `STOP_TIMEOUT_S` (SIGTERM, on which
+the job records `failed`, then SIGKILL), and the launcher stops a task older
+than `overdue_after(max_runtime)` instead of skipping firings behind it.
 """
 
 from __future__ import annotations
@@ -35,8 +41,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from dbtier.config import DEFAULT_MAX_RUNTIME_S
 from dbtier.infra import container
 from dbtier.launch import facts
+from dbtier.migrate.deadline import STOP_TIMEOUT_S, overdue_after
 from dbtier.migrate.emf import NAMESPACE as EMF_NAMESPACE
 from dbtier.migrate.emf import OUTCOMES
 
@@ -83,8 +91,10 @@ class Migration(Construct):
         schedule_name: str,
         expression: str,
         timezone: str,
+        max_runtime: float = DEFAULT_MAX_RUNTIME_S,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.max_runtime = max_runtime
         region = Stack.of(self).region
         self.task_definition = ecs.FargateTaskDefinition(
             self, "TaskDefinition", cpu=256, memory_limit_mib=512
@@ -94,9 +104,13 @@ class Migration(Construct):
             image=image,
             command=list(facts.JOB_COMMAND),
             secrets=container.database_secrets(secret),
-            environment=container.database_environment(secret, region),
+            environment={
+                **container.database_environment(secret, region),
+                "DBTIER_MAX_RUNTIME": f"{max_runtime:g}",
+            },
             logging=container.log_driver(self, "TaskLogs", prefix="migrate"),
             **container.hardening(),
+            stop_timeout=Duration.seconds(STOP_TIMEOUT_S),
         )
         container.mount_scratch(self.task_definition, job)
         secret.grant_read(self.task_definition.task_role)
@@ -163,6 +177,7 @@ class Migration(Construct):
                 "LAUNCH_TYPE": "FARGATE",
                 "SCHEDULE_NAME": schedule_name,
                 **launcher_facts_environment(),
+                "MAX_TASK_AGE_SECONDS": str(overdue_after(self.max_runtime)),
             },
             description="Starts the dbtier migration task when the schedule fires",
         )
@@ -189,6 +204,20 @@ class Migration(Construct):
                     )
                 ],
                 conditions={"StringEquals": {"ecs:CreateAction": "RunTask"}},
+            )
+        )
+        # The overlap guard reads task ages and stops a task past its deadline.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ecs:DescribeTasks", "ecs:StopTask"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="ecs",
+                        resource="task",
+                        resource_name=f"{cluster.cluster_name}/*",
+                    )
+                ],
+                conditions=on_cluster,
             )
         )
         role.add_to_policy(

@@ -9,6 +9,11 @@ What makes it safe under at-least-once delivery, overlap and failure:
 
 1. Overlap guard: a task started by the launcher (`startedBy`) still running
    means this firing is skipped; the migration job's database lock backs it up.
+   A task older than `MAX_TASK_AGE_SECONDS` (the job's `--max-runtime` plus the
+   container's stopTimeout and a margin, set by the construct from
+   `dbtier.migrate.deadline`) has outlived its own deadline: the launcher stops
+   it (StopTask) and does not let it block this firing, so a hung task can never
+   block later firings forever.
 2. Idempotency: `clientToken` is derived from the schedule name and its scheduled
    time (and the capacity retry's number), never from the execution id, which
    EventBridge Scheduler renews on every attempt. A repeated delivery therefore
@@ -120,6 +125,8 @@ class LauncherConfig:
     capacity_provider_strategy: tuple[dict[str, Any], ...] = ()
     launch_type: str = DEFAULT_LAUNCH_TYPE
     job_args: tuple[str, ...] = field(default=())
+    # Seconds after which a running migration task is overdue (None: never).
+    max_task_age: float | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LauncherConfig:
@@ -149,7 +156,21 @@ class LauncherConfig:
             security_groups=_split(env.get("SECURITY_GROUPS", "")),
             capacity_provider_strategy=strategy,
             launch_type=env.get("LAUNCH_TYPE", "").strip() or DEFAULT_LAUNCH_TYPE,
+            max_task_age=_positive(env, "MAX_TASK_AGE_SECONDS"),
         )
+
+
+def _positive(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise LauncherConfigError(f"environment variable {name}={raw!r} must be seconds > 0")
+    return value
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -377,11 +398,23 @@ def _describe(failures: Sequence[Mapping[str, Any]]) -> str:
 
 
 class EcsRunner:
-    """The real thing: ListTasks and RunTask on one cluster."""
+    """The real thing: ListTasks and RunTask on one cluster (DescribeTasks and StopTask
+    for tasks past `max_task_age`)."""
 
-    def __init__(self, client: Any, cluster: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        cluster: str,
+        *,
+        max_task_age: float | None = None,
+        log: Log = json_log,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.client = client
         self.cluster = cluster
+        self.max_task_age = max_task_age
+        self.log = log
+        self.now = now
 
     def running_tasks(self, started_by: str) -> list[str]:
         # desiredStatus RUNNING covers PENDING tasks too: ECS never sets a desired PENDING.
@@ -391,7 +424,39 @@ class EcsRunner:
             cluster=self.cluster, startedBy=started_by, desiredStatus="RUNNING"
         ):
             arns.extend(page.get("taskArns", []))
-        return arns
+        if not arns or self.max_task_age is None:
+            return arns
+        overdue = self._overdue(arns)
+        for arn, age in overdue.items():
+            self.log(
+                "launcher.stopping_overdue",
+                level="warning",
+                task_arn=arn,
+                age_s=round(age),
+                max_task_age_s=self.max_task_age,
+            )
+            self.client.stop_task(
+                cluster=self.cluster,
+                task=arn,
+                reason=f"dbtier: migration task overdue ({age:.0f}s > {self.max_task_age:g}s)",
+            )
+        return [arn for arn in arns if arn not in overdue]
+
+    def _overdue(self, arns: list[str]) -> dict[str, float]:
+        """Tasks older than `max_task_age` (seconds since created), by ARN."""
+        limit = self.max_task_age or float("inf")
+        ages: dict[str, float] = {}
+        for start in range(0, len(arns), 100):  # DescribeTasks takes at most 100
+            described = self.client.describe_tasks(
+                cluster=self.cluster, tasks=arns[start : start + 100]
+            )
+            for task in described.get("tasks", []):
+                created = task.get("createdAt") or task.get("startedAt")
+                if isinstance(created, dt.datetime):
+                    age = (self.now() - created).total_seconds()
+                    if age > limit:
+                        ages[str(task["taskArn"])] = age
+        return ages
 
     def run_task(self, **request: Any) -> dict[str, Any]:
         response: dict[str, Any] = self.client.run_task(**request)
@@ -413,7 +478,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     return launch(
         event,
         config,
-        EcsRunner(_ecs_client(), config.cluster),
+        EcsRunner(_ecs_client(), config.cluster, max_task_age=config.max_task_age),
         deadline=time.monotonic() + remaining,
     )
 

@@ -355,3 +355,47 @@ def test_scheduled_times_with_offsets_name_the_same_firing() -> None:
     assert same == SCHEDULED
     with pytest.raises(lambda_function.LauncherConfigError, match="ISO 8601"):
         lambda_function.normalize_time("yesterday")
+
+
+def test_overlap_guard_stops_a_task_past_its_deadline_and_launches(
+    ecs: tuple[Any, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task older than MAX_TASK_AGE_SECONDS is stopped and does not block the firing;
+    a younger one still makes the firing skip."""
+    import datetime as dt
+
+    _client, stub = ecs
+    monkeypatch.setenv("MAX_TASK_AGE_SECONDS", "330")
+    now = dt.datetime.now(dt.UTC)
+    old, young = TASK_ARN + "-old", TASK_ARN + "-young"
+    running = {"cluster": CLUSTER, "startedBy": "dbtier-migrate", "desiredStatus": "RUNNING"}
+    stub.add_response("list_tasks", {"taskArns": [old]}, running)
+    stub.add_response(
+        "describe_tasks",
+        {"tasks": [{"taskArn": old, "createdAt": now - dt.timedelta(seconds=400)}]},
+        {"cluster": CLUSTER, "tasks": [old]},
+    )
+    stub.add_response(
+        "stop_task",
+        {"task": {"taskArn": old}},
+        {"cluster": CLUSTER, "task": old, "reason": "dbtier: migration task overdue (400s > 330s)"},
+    )
+    stub.add_response("run_task", started(), expected_request())
+    result = lambda_function.handler(event(), FakeContext())
+    assert result["status"] == "started"
+
+    stub.add_response("list_tasks", {"taskArns": [young]}, running)
+    stub.add_response(
+        "describe_tasks",
+        {"tasks": [{"taskArn": young, "createdAt": now - dt.timedelta(seconds=60)}]},
+        {"cluster": CLUSTER, "tasks": [young]},
+    )
+    assert lambda_function.handler(event(), FakeContext())["status"] == "skipped"
+
+
+def test_max_task_age_must_be_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbtier.launch.lambda_function import LauncherConfigError
+
+    with pytest.raises(LauncherConfigError, match="MAX_TASK_AGE_SECONDS"):
+        LauncherConfig.from_env({**ENV, "MAX_TASK_AGE_SECONDS": "soon"})
+    assert LauncherConfig.from_env(ENV).max_task_age is None
