@@ -16,17 +16,17 @@ API (both engines; engine differences are class attributes, not forks)::
 
     with ThrowawayPostgres(config=["statement_timeout = 0", "max_connections = 50"]) as pg:
         pg.port                    # the TCP port it listens on (127.0.0.1)
-        pg.pid                     # the server's process id (process-group leader)
+        pg.pid                     # the server's process id (its children are signalled with it)
         pg.url()                   # sqlalchemy URL, default driver (postgresql+psycopg)
         pg.url(database="app")     # ... naming a database
         pg.url(driver="postgresql+psycopg", user="u", password="p")
         pg.connect()               # DB-API superuser connection, Unix socket, autocommit
         pg.execute("CREATE DATABASE app")   # one superuser statement
-        pg.freeze()                # SIGSTOP the server's process group: TCP accepts, no answers
+        pg.freeze()                # SIGSTOP the server and its children: TCP accepts, no answers
         pg.thaw()                  # SIGCONT
         pg.stop(); pg.start()      # clean shutdown / start again on the same port and data
         pg.start(config=[...])     # restart with other extra configuration lines
-        pg.kill()                  # SIGKILL the process group (a crash); start() recovers
+        pg.kill()                  # SIGKILL the server and its children (a crash); start() recovers
         pg.log_path, pg.log_tail() # the server's log
 
 `ThrowawayMariaDB` is the same with `mariadb+pymysql` URLs and `[mariadbd]`
@@ -35,10 +35,10 @@ configuration lines (`long_query_time=0`, `ssl_cert=...`, `max_connections=50`).
 Without the `with` block: `server = ThrowawayMariaDB(); server.initialize();
 server.start()` ... `server.destroy()` (stops it and removes its directory).
 
-Signals go to the process group the server leads (it is started in its own
-session): PostgreSQL serves each connection from a child process, so stopping
-only the postmaster would freeze new connections but not open ones. MariaDB is
-one process, so for it the group is the process. The server needs root to be
+Signals go to the server and every process under it (found through /proc):
+PostgreSQL serves each connection from a child process that calls setsid(), so
+neither the postmaster alone nor its process group would freeze open
+connections. MariaDB is one process. The server needs root to be
 started (to switch to the system user); `available()` says whether this
 machine can run the engine at all, and why not.
 """
@@ -94,9 +94,34 @@ class _Process:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid`, from /proc (Linux)."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...; comm may hold spaces and parentheses.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
 def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(popen.pid, signum)
+    """Signal the server and every process under it: the server first when stopping it
+    (no new children), its children first when resuming or killing."""
+    pids = [popen.pid]
+    frontier = [popen.pid]
+    while frontier:
+        frontier = [child for pid in frontier for child in _children(pid)]
+        pids += frontier
+    ordered = pids if signum == signal.SIGSTOP else [*pids[1:], pids[0]]
+    for pid in ordered:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
 
 
 def _end(state: _Process, remove: bool) -> None:
@@ -183,7 +208,7 @@ class ThrowawayServer(ABC):
     # state ----------------------------------------------------------------------
     @property
     def pid(self) -> int | None:
-        """The server's process id while it runs (it leads its own process group)."""
+        """The server's process id while it runs (it runs in a session of its own)."""
         popen = self._state.popen
         return popen.pid if popen is not None and popen.poll() is None else None
 
@@ -229,7 +254,7 @@ class ThrowawayServer(ABC):
         shutil.chown(self.conf_path, self.system_user, self.system_user)
         self._before_start()
         with self.log_path.open("ab") as log:
-            # Own session: the server leads a process group that freeze/kill signal whole.
+            # Own session: a Ctrl-C to the tests does not reach the server.
             popen = subprocess.Popen(  # noqa: S603 - argv built here from fixed parts
                 self._wrap(self._server_argv()),
                 stdout=log,
@@ -269,16 +294,16 @@ class ThrowawayServer(ABC):
         self._state.popen = None
 
     def kill(self) -> None:
-        """SIGKILL the server's process group, as a crash would; `start()` recovers."""
+        """SIGKILL the server and its children, as a crash would; `start()` recovers."""
         _end(self._state, remove=False)
 
     def freeze(self) -> None:
-        """SIGSTOP the server's process group: connections open, nothing answers."""
+        """SIGSTOP the server and its children: connections open, nothing answers."""
         popen = self._require_running("freeze")
         _signal_group(popen, signal.SIGSTOP)
 
     def thaw(self) -> None:
-        """SIGCONT the server's process group after `freeze()`."""
+        """SIGCONT the server and its children after `freeze()`."""
         popen = self._require_running("thaw")
         _signal_group(popen, signal.SIGCONT)
 

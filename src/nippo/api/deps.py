@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nippo.auth import Caller
@@ -19,10 +21,18 @@ bearer = HTTPBearer(
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session for the request; anything not committed is rolled back when it ends."""
+    """A session for the request; anything not committed is rolled back when it ends.
+
+    When the connection died under the request, SQLAlchemy has invalidated it and the
+    pool drops it; the failing rollback at close is not a second error to report.
+    """
     sessions: sessionmaker[Session] = request.app.state.sessions
-    with sessions() as session:
+    session = sessions()
+    try:
         yield session
+    finally:
+        with contextlib.suppress(SQLAlchemyError):
+            session.close()
 
 
 def get_caller(

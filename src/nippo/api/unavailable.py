@@ -20,16 +20,21 @@ Three pieces, installed by `install(app, settings)`:
    finish on its own (a thread cannot be cancelled); it still counts against
    the in-flight limit until it does, so stuck work cannot pile up.
 3. The 503 body and header live here once (`unavailable_response`).
+4. SQLAlchemy's pool logs a failed reset-on-return (a rollback on a connection
+   that died) with a traceback; `one_line_pool_errors` keeps the line and
+   drops the traceback, since the request's own line already says what failed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,6 +49,9 @@ log = get_logger("nippo.api")
 
 # Paths the guard lets through: liveness touches nothing, readiness bounds itself.
 UNGUARDED = frozenset({"/healthz", "/readyz"})
+
+# Set in the request's scope once the guard has answered (and logged) for the app.
+ANSWERED_KEY = "dbtier.answered_by_guard"
 
 # What each kind of fault tells the client (the log line names the same kind).
 DETAILS = {
@@ -89,6 +97,8 @@ def _handler(retry_after: int) -> Any:
         kind = fault_kind(exc)
         if kind is None:  # a DBAPIError that is the request's own fault: not ours to map
             raise exc
+        if request.scope.get(ANSWERED_KEY):  # the guard answered already, and logged it
+            return unavailable_response(kind, retry_after)
         # The driver's text can name hosts: it goes to the log, not to the client.
         log.warning(
             "database fault",
@@ -141,6 +151,7 @@ class DatabaseGuard:
             await task
             return
         answered_by_guard = True
+        scope[ANSWERED_KEY] = True
         await self._refuse(scope, send, "deadline")
 
     def _finished(self, task: asyncio.Future[None]) -> None:
@@ -166,12 +177,35 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
+class _OneLine(logging.Filter):
+    """A record with a traceback becomes one line naming the exception."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(exc).__name__}: {_first_line(exc)}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def one_line_pool_errors(engine: Engine) -> None:
+    """Drop the traceback from the pool's own error records for `engine`."""
+    logger = getattr(engine.pool.logger, "logger", engine.pool.logger)
+    if isinstance(logger, logging.Logger) and not any(
+        isinstance(f, _OneLine) for f in logger.filters
+    ):
+        logger.addFilter(_OneLine())
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Register the fault handlers and the guard (outermost but for FastAPI's own)."""
     on_fault = _handler(settings.retry_after)
     # OperationalError and DatabaseUnreachable by name: they override the generic mapping.
     for kind in (PoolTimeout, DBAPIError, OperationalError, InterfaceError, DatabaseUnreachable):
         app.add_exception_handler(kind, on_fault)
+    one_line_pool_errors(app.state.engine)
     app.add_middleware(
         DatabaseGuard,
         max_in_flight=settings.in_flight_limit,
