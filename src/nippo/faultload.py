@@ -320,6 +320,7 @@ def no_fault(_target: Target, seconds: float) -> Window:
 
 
 FAULTS: dict[str, Callable[[Target, float], Window]] = {
+    "baseline": no_fault,
     "freeze": freeze,
     "stop_start": stop_start,
     "kill_connections": kill_connections,
