@@ -256,7 +256,10 @@ def _checkpoints(r: _Reader) -> Advice | None:
     share = requested / total
     finding = f"{requested:.0f} requested and {timed:.0f} timed checkpoints ({share:.0%} requested)"
     if share > CHECKPOINT_REQ_SHARE_MAX:
-        finding += "; WAL fills max_wal_size before checkpoint_timeout: raise max_wal_size"
+        finding += (
+            "; either WAL fills max_wal_size before checkpoint_timeout (raise max_wal_size) "
+            "or something asks for them (CHECKPOINT, CREATE DATABASE, base backups)"
+        )
         return r.advice("checkpoints", "warn", finding, "redo_and_checkpoints", **extra)
     return r.advice("checkpoints", "ok", finding, "redo_and_checkpoints", **extra)
 

@@ -21,7 +21,7 @@ from typing import Any
 from dbtier.observe.digest import Digest, QueryClass
 
 FORMATS = ("table", "markdown", "json")
-_FINGERPRINT_WIDTH = 70
+_FINGERPRINT_WIDTH = 60
 
 
 def _text(value: bytes) -> str:
@@ -97,14 +97,16 @@ def render_json(records: list[dict[str, Any]]) -> str:
 def render_markdown(records: list[dict[str, Any]], summary: list[str]) -> str:
     """Markdown: a table of classes, the examples, then the summary."""
     out = [
-        "| # | total s | share | count | avg s | p95 s | max s | rows examined | fingerprint |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| # | total s | share | count | avg s | p95 s | max s | lock s | rows sent "
+        "| rows examined | fingerprint |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for rank, record in enumerate(records, 1):
         fingerprint = _short(record["fingerprint"]).replace("|", "\\|")
         out.append(
             f"| {rank} | {record['total_s']:.6f} | {record['share']:.1%} | {record['count']} "
             f"| {record['avg_s']:.6f} | {_p95_cell(record)} | {record['max_s']:.6f} "
+            f"| {record['lock_s']:.6f} | {record['rows_sent']} "
             f"| {record['rows_examined']} | `{fingerprint}` |"
         )
     out.append("")
@@ -125,7 +127,8 @@ def render_table(records: list[dict[str, Any]], summary: list[str]) -> str:
     from rich.table import Table
 
     table = Table(title="Query classes", title_justify="left")
-    for header in ("#", "total s", "share", "count", "avg s", "p95 s", "max s", "rows exam"):
+    headers = ("#", "total s", "share", "count", "avg s", "p95 s", "max s", "lock s", "rows sent")
+    for header in (*headers, "rows exam"):
         table.add_column(header, justify="right")
     table.add_column("fingerprint", overflow="fold")
     for rank, record in enumerate(records, 1):
@@ -137,11 +140,13 @@ def render_table(records: list[dict[str, Any]], summary: list[str]) -> str:
             f"{record['avg_s']:.6f}",
             _p95_cell(record),
             f"{record['max_s']:.6f}",
+            f"{record['lock_s']:.6f}",
+            str(record["rows_sent"]),
             str(record["rows_examined"]),
             _short(record["fingerprint"]),
         )
     buffer = io.StringIO()
-    console = Console(file=buffer, width=160, force_terminal=False, color_system=None)
+    console = Console(file=buffer, width=170, force_terminal=False, color_system=None)
     console.print(table)
     for line in summary:
         console.print(line, highlight=False, markup=False)

@@ -1,0 +1,64 @@
+"""Run a tool over a log as a child process: wall time, peak RSS (from wait4), its output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Run:
+    """One tool over one log."""
+
+    tool: str
+    log_bytes: int
+    seconds: float
+    peak_rss_mb: float
+    output: Path
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.log_bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+
+def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
+    """Run `argv` with stdout to `output`; fail loudly with its stderr when it fails."""
+    with output.open("wb") as out, (output.with_suffix(".stderr")).open("wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{tool} exited {process.returncode}:\n"
+            + output.with_suffix(".stderr").read_text(errors="replace")[-2000:]
+        )
+    # ru_maxrss is in KiB on Linux.
+    return Run(tool, log.stat().st_size, seconds, usage.ru_maxrss / 1024, output)
+
+
+def dbtier(log: Path, output: Path) -> Run:
+    """`dbtier logs digest LOG --format json --top 0`."""
+    argv = [sys.executable, "-m", "dbtier", "logs", "digest", str(log), "-f", "json", "--top", "0"]
+    return run("dbtier", argv, log, output)
+
+
+def pt_query_digest(log: Path, output: Path) -> Run:
+    """pt-query-digest with every class in its JSON report."""
+    argv = ["pt-query-digest", "--output", "json", "--limit", "100%", str(log)]
+    return run("pt-query-digest", argv, log, output)
+
+
+def pgbadger(log: Path, output: Path) -> Run:
+    """pgBadger, one job, RDS format, JSON report."""
+    argv = ["pgbadger", "-f", "rds", "-j", "1", "-q", "-o", str(output), str(log)]
+    result = run("pgbadger", argv, log, output.with_suffix(".stdout"))
+    return Run(result.tool, result.log_bytes, result.seconds, result.peak_rss_mb, output)
+
+
+__all__ = ["Run", "dbtier", "pgbadger", "pt_query_digest", "run"]
