@@ -1,4 +1,10 @@
-"""Run a tool over a log as a child process: wall time, peak RSS (from wait4), its output."""
+"""Run a tool over a log as a child process: wall time, peak RSS, its output.
+
+Peak RSS comes from GNU time (`/usr/bin/time -f %M`), a small process that
+forks the tool: a child's ru_maxrss starts from its parent's RSS at fork, so
+reading it from the benchmark's own `wait4` would report the benchmark's size.
+Without GNU time, wait4's figure is used and marked as an upper bound.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +31,14 @@ class Run:
         return self.log_bytes / 1e6 / self.seconds if self.seconds else 0.0
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
     """Run `argv` with stdout to `output`; fail loudly with its stderr when it fails."""
+    rss_file = output.with_suffix(".rss")
+    if GNU_TIME.exists():
+        argv = [str(GNU_TIME), "-f", "%M", "-o", str(rss_file), *argv]
     with output.open("wb") as out, (output.with_suffix(".stderr")).open("wb") as err:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=err)
@@ -38,8 +50,9 @@ def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
             f"{tool} exited {process.returncode}:\n"
             + output.with_suffix(".stderr").read_text(errors="replace")[-2000:]
         )
-    # ru_maxrss is in KiB on Linux.
-    return Run(tool, log.stat().st_size, seconds, usage.ru_maxrss / 1024, output)
+    # Both in KiB on Linux.
+    peak_kib = int(rss_file.read_text().split()[-1]) if GNU_TIME.exists() else usage.ru_maxrss
+    return Run(tool, log.stat().st_size, seconds, peak_kib / 1024, output)
 
 
 def dbtier(log: Path, output: Path) -> Run:

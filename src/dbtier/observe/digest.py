@@ -27,7 +27,7 @@ from dbtier.observe.fingerprint import fingerprint_bytes
 
 EXACT_LIMIT = 1000
 SKETCH_ACCURACY = 0.01
-_RAW_CACHE_LIMIT = 100_000
+_RAW_CACHE_LIMIT = 20_000
 
 
 class QueryClass:

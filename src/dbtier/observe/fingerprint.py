@@ -54,7 +54,7 @@ _LIMIT = re.compile(rb"\blimit \?(?:, ?\?| offset \?)?")
 _ORDER_BY = re.compile(rb"\border by ", re.IGNORECASE)
 _ASC = re.compile(rb"\s+asc", re.IGNORECASE)
 
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 _shape_cache: dict[bytes, bytes] = {}
 
 
@@ -89,8 +89,9 @@ def _strip(query: bytes) -> bytes:
 
 
 def _shape(abstracted: bytes) -> bytes:
-    """Steps after the literals are gone: whitespace, case, NULL, lists, UNION, LIMIT, ASC."""
-    query = abstracted.lstrip()
+    """Steps after the literals are gone: signs and prefixes left beside a `?`, whitespace,
+    case, NULL, lists, UNION, LIMIT, ASC (all of it depends on `abstracted` alone: cached)."""
+    query = _AFTER_NUMBER.sub(b"?", abstracted).lstrip()
     if query.endswith(b"\n"):
         query = query[:-1]
     query = _WHITESPACE.sub(b" ", query).lower()
@@ -120,7 +121,7 @@ def fingerprint_bytes(query: bytes) -> bytes:
         return b"use ?"
     if b"\\" in query:
         query = _ESCAPED_QUOTE.sub(b"", query)
-    abstracted = _AFTER_NUMBER.sub(b"?", _LITERALS.sub(b"?", query))
+    abstracted = _LITERALS.sub(b"?", query)
     shaped = _shape_cache.get(abstracted)
     if shaped is None:
         shaped = _shape(abstracted)

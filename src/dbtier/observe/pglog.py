@@ -53,8 +53,13 @@ class _Clock:
 
     def __init__(self) -> None:
         self._seconds: dict[tuple[bytes, bytes | None], float] = {}
+        # Prefixes that start with a whole-second stamp (`%t`, RDS): the first 23 bytes decide.
+        self._whole: dict[bytes, float] = {}
 
     def read(self, prefix: bytes) -> float | None:
+        known = self._whole.get(prefix[:23])
+        if known is not None:
+            return known
         match = _STAMP.search(prefix)
         if match is None:
             return None
@@ -66,7 +71,11 @@ class _Clock:
             if len(self._seconds) > 100_000:
                 self._seconds.clear()
             self._seconds[(whole, zone)] = base
-        return base + float(fraction) if fraction else base
+        if fraction:
+            return base + float(fraction)
+        if match.start() == 0 and match.end() == 23 and len(self._whole) < 100_000:
+            self._whole[prefix[:23]] = base
+        return base
 
 
 def _statement(message: bytes, digest: Digest) -> tuple[float, bytes] | None:
@@ -118,35 +127,55 @@ class StderrParser:
         self._flush()
 
     def _lines(self, lines: list[bytes]) -> None:
+        """The hot loop: one `find` per line; `statement:` and `execute` read inline."""
         digest = self.digest
         read_clock = self.clock.read
+        pending = self._pending
         for line in lines:
             if line[:1] == b"\t":
-                if self._pending is not None:
-                    self._pending[2].append(line[1:])
+                if pending is not None:
+                    pending[2].append(line[1:])
                 continue
-            if self._pending is not None:
-                self._flush()
+            if pending is not None:
+                self._add(pending)
+                pending = None
             mark = line.find(_MARK)
             if mark < 0:
                 continue
-            found = _statement(line[mark + 16 :], digest)
-            if found is None:
-                digest.problems.add(
-                    "unreadable duration line", f"{self.source} near byte {self.offset}"
-                )
-                continue
-            seconds, sql = found
+            start = mark + 16
+            ms = line.find(b" ms  ", start)
+            sql: bytes | None = None
+            if ms > 0:
+                kind = ms + 5
+                if line.startswith(b"statement: ", kind):
+                    sql = line[kind + 11 :]
+                elif line.startswith(b"execute ", kind):
+                    colon = line.find(b": ", kind)
+                    sql = line[colon + 2 :] if colon > 0 else None
+            try:
+                seconds = float(line[start:ms]) / 1000.0 if sql is not None else -1.0
+            except ValueError:
+                sql = None
+            if sql is None:
+                found = _statement(line[start:], digest)
+                if found is None:
+                    where = f"{self.source} near byte {self.offset}"
+                    digest.problems.add("unreadable duration line", where)
+                    continue
+                seconds, sql = found
             if sql:
-                self._pending = (seconds, read_clock(line[:mark]), [sql])
+                pending = (seconds, read_clock(line[:mark]), [sql])
+        self._pending = pending
 
-    def _flush(self) -> None:
-        if self._pending is None:
-            return
-        seconds, timestamp, parts = self._pending
-        self._pending = None
+    def _add(self, pending: tuple[float, float | None, list[bytes]]) -> None:
+        seconds, timestamp, parts = pending
         statement = parts[0] if len(parts) == 1 else b"\n".join(parts)
         self.digest.add(statement, seconds, timestamp)
+
+    def _flush(self) -> None:
+        if self._pending is not None:
+            self._add(self._pending)
+            self._pending = None
 
 
 def _text_lines(chunks: Iterable[bytes], digest: Digest) -> Iterator[str]:

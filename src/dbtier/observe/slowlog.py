@@ -29,10 +29,13 @@ from datetime import UTC, datetime
 from dbtier.observe.digest import Digest
 
 _SEPARATOR = b";\n#"
+# An entry's first line lost its `#` to the split, hence the optional `#` on the
+# lines that can come first (`# Time:`, `# User@Host:`); no copy with `#` put back.
 _HEADER = re.compile(
     rb"""(?:
-      \#\ Time:\ (?P<time>[^\n]*)(?:\n|\Z)
-    | \#\ Query_time:\ (?P<qt>[0-9.]+)\s+Lock_time:\ (?P<lt>[0-9.]+)
+      \#?\ Time:\ (?P<time>[^\n]*)(?:\n|\Z)
+    | \#?\ User@Host:[^\n]*(?:\n|\Z)
+    | \#?\ Query_time:\ (?P<qt>[0-9.]+)\s+Lock_time:\ (?P<lt>[0-9.]+)
         \s+Rows_sent:\ (?P<rs>[0-9]+)\s+Rows_examined:\ (?P<rx>[0-9]+)[^\n]*(?:\n|\Z)
     | SET\ timestamp=(?P<ts>[0-9]+)[^\n]*(?:\n|\Z)
     | \#[^\n]*(?:\n|\Z)
@@ -101,8 +104,6 @@ class SlowLogParser:
         for index, record in enumerate(records):
             if index == skip:
                 continue
-            if index:
-                record = b"#" + record
             if index == last:
                 record = record.rstrip()
                 if record.endswith(b";"):
@@ -144,7 +145,7 @@ class SlowLogParser:
             admin = _ADMIN.search(record + b"\n")
             if admin:
                 return admin.group(1)
-        where = f"{self.source} byte {base + max(0, part.find(record[1:64]) - 1)}"
+        where = f"{self.source} byte {base + max(0, part.find(record[:64]) - 1)}"
         kind = "entry without Query_time" if query_time is None else "entry without a statement"
         self.digest.problems.add(kind, where)
         return None
