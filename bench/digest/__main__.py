@@ -77,15 +77,16 @@ def _best_of(
     peer: Callable[[], measure.Run],
     say: Callable[[str], None],
 ) -> tuple[measure.Run, measure.Run]:
-    """Run the two tools alternately `rounds` times; the fastest run of each counts."""
+    """Run the two tools alternately `rounds` times; the fastest (wall) run of each counts."""
     mine: list[measure.Run] = []
     theirs: list[measure.Run] = []
     for number in range(1, max(rounds, 1) + 1):
         mine.append(ours())
         theirs.append(peer())
         say(
-            f"  round {number}: {mine[-1].tool} {mine[-1].seconds:.1f} s, "
-            f"{theirs[-1].tool} {theirs[-1].seconds:.1f} s"
+            f"  round {number}: {mine[-1].tool} {mine[-1].seconds:.1f} s "
+            f"({mine[-1].cpu_seconds:.1f} s CPU), {theirs[-1].tool} {theirs[-1].seconds:.1f} s "
+            f"({theirs[-1].cpu_seconds:.1f} s CPU)"
         )
     return min(mine, key=lambda r: r.seconds), min(theirs, key=lambda r: r.seconds)
 
@@ -115,19 +116,24 @@ def _rows_table(title: str, rows: list[compare.Row], p95: bool) -> Table:
 
 def _speed_table(pairs: list[tuple[measure.Run, measure.Run]]) -> Table:
     table = Table(title="Throughput, side by side (same machine, same run)", title_justify="left")
-    for header in ("log", "MB", "tool", "s", "MB/s", "peak RSS MB", "dbtier ×"):
+    headers = ("log", "MB", "tool", "wall s", "MB/s", "dbtier ×", "CPU s", "MB/CPU-s")
+    for header in (*headers, "dbtier ×", "peak RSS MB"):
         table.add_column(header, justify="right")
     for ours, peer in pairs:
         for run in (ours, peer):
             ratio = ours.mb_per_s / peer.mb_per_s if run is ours else 1.0
+            cpu_ratio = ours.mb_per_cpu_s / peer.mb_per_cpu_s if run is ours else 1.0
             table.add_row(
                 run.output.stem.split(".")[0],
                 f"{run.log_bytes / 1e6:.1f}",
                 run.tool,
                 f"{run.seconds:.2f}",
                 f"{run.mb_per_s:.2f}",
-                f"{run.peak_rss_mb:.0f}",
                 f"{ratio:.1f}",
+                f"{run.cpu_seconds:.2f}",
+                f"{run.mb_per_cpu_s:.2f}",
+                f"{cpu_ratio:.1f}",
+                f"{run.peak_rss_mb:.0f}",
             )
     return table
 
@@ -152,9 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     pairs = [(ours, peer)]
     pt_rows = compare.compare_pt(peer.output, ours.output)
     results["mariadb"] = {
-        "dbtier": asdict(ours) | {"mb_per_s": ours.mb_per_s},
-        "pt-query-digest": asdict(peer) | {"mb_per_s": peer.mb_per_s},
+        "dbtier": asdict(ours) | {"mb_per_s": ours.mb_per_s, "mb_per_cpu_s": ours.mb_per_cpu_s},
+        "pt-query-digest": asdict(peer)
+        | {"mb_per_s": peer.mb_per_s, "mb_per_cpu_s": peer.mb_per_cpu_s},
         "ratio": ours.mb_per_s / peer.mb_per_s,
+        "cpu_ratio": ours.mb_per_cpu_s / peer.mb_per_cpu_s,
         "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in pt_rows],
     }
 
@@ -176,9 +184,12 @@ def main(argv: list[str] | None = None) -> int:
         pairs.append((pg_ours, pg_peer))
         pg_rows = compare.compare_pgbadger(pg_peer.output, pg_ours.output)
         results["postgres"] = {
-            "dbtier": asdict(pg_ours) | {"mb_per_s": pg_ours.mb_per_s},
-            "pgbadger": asdict(pg_peer) | {"mb_per_s": pg_peer.mb_per_s},
+            "dbtier": asdict(pg_ours)
+            | {"mb_per_s": pg_ours.mb_per_s, "mb_per_cpu_s": pg_ours.mb_per_cpu_s},
+            "pgbadger": asdict(pg_peer)
+            | {"mb_per_s": pg_peer.mb_per_s, "mb_per_cpu_s": pg_peer.mb_per_cpu_s},
             "ratio": pg_ours.mb_per_s / pg_peer.mb_per_s,
+            "cpu_ratio": pg_ours.mb_per_cpu_s / pg_peer.mb_per_cpu_s,
             "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in pg_rows],
         }
 
@@ -188,25 +199,31 @@ def main(argv: list[str] | None = None) -> int:
     if pg_rows:
         record.print(_rows_table("Top 10 by total time: pgBadger vs dbtier", pg_rows, False))
     flat = Table(title="dbtier memory as the log grows", title_justify="left")
-    for header in ("log MB", "s", "MB/s", "peak RSS MB"):
+    for header in ("log MB", "wall s", "MB/s", "CPU s", "MB/CPU-s", "peak RSS MB"):
         flat.add_column(header, justify="right")
     for run in memory:
         flat.add_row(
             f"{run.log_bytes / 1e6:.0f}",
             f"{run.seconds:.2f}",
             f"{run.mb_per_s:.2f}",
+            f"{run.cpu_seconds:.2f}",
+            f"{run.mb_per_cpu_s:.2f}",
             f"{run.peak_rss_mb:.0f}",
         )
     record.print(flat)
     growth = memory[1].peak_rss_mb / memory[0].peak_rss_mb
     verdicts = [
-        f"MariaDB: dbtier {results['mariadb']['ratio']:.1f}× pt-query-digest's MB/s (target ≥ 10×)",
+        f"MariaDB: dbtier {results['mariadb']['ratio']:.1f}× pt-query-digest's MB/s wall, "
+        f"{results['mariadb']['cpu_ratio']:.1f}× per CPU second (target ≥ 10×)",
         "pt-query-digest top 10 matched within 1 %: "
         f"{sum(r.count_ok and r.total_ok for r in pt_rows)}/{len(pt_rows)}",
         f"peak RSS 100 MB vs 10 MB: {growth:.2f}× (flat means ~1×)",
     ]
     if pg_rows:
-        verdicts.append(f"PostgreSQL: dbtier {results['postgres']['ratio']:.1f}× pgBadger's MB/s")
+        verdicts.append(
+            f"PostgreSQL: dbtier {results['postgres']['ratio']:.1f}× pgBadger's MB/s wall, "
+            f"{results['postgres']['cpu_ratio']:.1f}× per CPU second"
+        )
         verdicts.append(
             "pgBadger top 10 matched within 1 %: "
             f"{sum(r.count_ok and r.total_ok for r in pg_rows)}/{len(pg_rows)}"

@@ -1,4 +1,4 @@
-"""Run a tool over a log as a child process: wall time, peak RSS, its output.
+"""Run a tool over a log as a child process: wall and CPU time, peak RSS, its output.
 
 Peak RSS comes from GNU time (`/usr/bin/time -f %M`), a small process that
 forks the tool: a child's ru_maxrss starts from its parent's RSS at fork, so
@@ -25,10 +25,17 @@ class Run:
     seconds: float
     peak_rss_mb: float
     output: Path
+    cpu_seconds: float = 0.0
 
     @property
     def mb_per_s(self) -> float:
+        """MB of log per second of wall time."""
         return self.log_bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+    @property
+    def mb_per_cpu_s(self) -> float:
+        """MB of log per CPU second (user + system): steadier than wall time when busy."""
+        return self.log_bytes / 1e6 / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
 GNU_TIME = Path("/usr/bin/time")
@@ -38,7 +45,7 @@ def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
     """Run `argv` with stdout to `output`; fail loudly with its stderr when it fails."""
     rss_file = output.with_suffix(".rss")
     if GNU_TIME.exists():
-        argv = [str(GNU_TIME), "-f", "%M", "-o", str(rss_file), *argv]
+        argv = [str(GNU_TIME), "-f", "%M %U %S", "-o", str(rss_file), *argv]
     with output.open("wb") as out, (output.with_suffix(".stderr")).open("wb") as err:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=err)
@@ -50,9 +57,13 @@ def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
             f"{tool} exited {process.returncode}:\n"
             + output.with_suffix(".stderr").read_text(errors="replace")[-2000:]
         )
-    # Both in KiB on Linux.
-    peak_kib = int(rss_file.read_text().split()[-1]) if GNU_TIME.exists() else usage.ru_maxrss
-    return Run(tool, log.stat().st_size, seconds, peak_kib / 1024, output)
+    # Peak RSS in KiB on Linux; CPU is user + system seconds of the tool and its children.
+    if GNU_TIME.exists():
+        peak, user, system = rss_file.read_text().split()[-3:]
+        peak_kib, cpu = int(peak), float(user) + float(system)
+    else:
+        peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    return Run(tool, log.stat().st_size, seconds, peak_kib / 1024, output, cpu)
 
 
 def dbtier(log: Path, output: Path) -> Run:

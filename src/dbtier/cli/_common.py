@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dbtier.config import Settings, load_settings
 from dbtier.errors import DbtierError
-from dbtier.logs import configure_logging
+
+if TYPE_CHECKING:
+    from dbtier.config import Settings
 
 DatabaseUrlOption = Annotated[
     str | None,
@@ -35,6 +36,11 @@ DataDirOption = Annotated[
 
 def settings_from(database_url: str | None, data_dir: Path | None, **extra: Any) -> Settings:
     """Settings with the CLI's overrides applied, logging configured."""
+    # Imported here: pydantic-settings and structlog cost ~0.9 s of CPU to import, and
+    # commands that never read settings (`dbtier logs digest` on files) should not pay it.
+    from dbtier.config import load_settings
+    from dbtier.logs import configure_logging
+
     settings = load_settings(database_url=database_url, data_dir=data_dir, **extra)
     configure_logging(settings.log_level)
     return settings

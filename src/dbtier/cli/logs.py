@@ -19,7 +19,6 @@ from typing import Annotated
 import typer
 
 from dbtier.cli._common import command
-from dbtier.config import load_settings
 from dbtier.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True)
@@ -118,6 +117,8 @@ def digest_command(
         raise UsageError("--rds-log-file needs --rds-instance")
     log_sources = [src.local_file(path) for path in files or []]
     if rds_instance or cloudwatch_log_group:
+        from dbtier.config import load_settings
+
         region = load_settings().aws_region
         if rds_instance:
             client = src.aws_client("rds", region)
