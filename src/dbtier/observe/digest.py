@@ -37,7 +37,6 @@ class QueryClass:
         "count",
         "durations",
         "example",
-        "example_s",
         "fingerprint",
         "first",
         "last",
@@ -59,25 +58,16 @@ class QueryClass:
         self.rows_examined = 0
         self.first = math.inf
         self.last = -math.inf
-        self.example = b""
-        self.example_s = -1.0
+        self.example = b""  # the slowest statement of the class
         self.durations: list[float] = []
         self.sketch: DDSketch | None = None
 
-    def add_duration(self, seconds: float) -> None:
-        """Keep `seconds` for the p95: exactly while the class is small, then in the sketch.
+    def fold(self) -> None:
+        """Move the kept durations into the sketch by distinct value with their multiplicity.
 
-        Past `EXACT_LIMIT` durations wait in a bounded list and go into the
-        sketch by distinct value with their multiplicity (logs print times
-        rounded to microseconds, so values repeat and `Counter` does the
-        counting in C), which costs far less than one sketch insert each.
+        Logs print times rounded to microseconds, so values repeat and `Counter`
+        does the counting in C, which costs far less than one sketch insert each.
         """
-        durations = self.durations
-        durations.append(seconds)
-        if len(durations) >= EXACT_LIMIT:
-            self._fold()
-
-    def _fold(self) -> None:
         if self.sketch is None:
             self.sketch = DDSketch(relative_accuracy=SKETCH_ACCURACY)
         add = self.sketch.add
@@ -94,7 +84,7 @@ class QueryClass:
             # Nearest rank, as pt-query-digest and pgBadger report a sample value.
             return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], False
         if self.durations:
-            self._fold()
+            self.fold()
         assert self.sketch is not None
         value = self.sketch.get_quantile_value(0.95)
         return (value if value is not None else 0.0), True
@@ -133,6 +123,7 @@ class Digest:
         self.filtered = 0
         self.bytes_read = 0
         self.sources: list[str] = []
+        self._ranged = since is not None or until is not None
         self._raw: dict[bytes, QueryClass] = {}
 
     def add(
@@ -144,11 +135,11 @@ class Digest:
         rows_sent: int = 0,
         rows_examined: int = 0,
     ) -> None:
-        """Count one statement into its class (skipped when outside --since/--until)."""
-        if timestamp is not None and (
-            (self.since is not None and timestamp < self.since)
-            or (self.until is not None and timestamp >= self.until)
-        ):
+        """Count one statement into its class (skipped when outside --since/--until).
+
+        The parsers' hot path: written flat, with the p95 bookkeeping inline.
+        """
+        if self._ranged and timestamp is not None and not self._in_range(timestamp):
             self.filtered += 1
             return
         self.events += 1
@@ -157,20 +148,27 @@ class Digest:
             query_class = self._class_of(statement)
         query_class.count += 1
         query_class.total_s += seconds
-        query_class.lock_s += lock_s
+        if lock_s:
+            query_class.lock_s += lock_s
         query_class.rows_sent += rows_sent
         query_class.rows_examined += rows_examined
         if seconds > query_class.max_s:
             query_class.max_s = seconds
-        if seconds > query_class.example_s:
-            query_class.example_s = seconds
             query_class.example = statement
         if timestamp is not None:
-            if timestamp < query_class.first:
-                query_class.first = timestamp
             if timestamp > query_class.last:
                 query_class.last = timestamp
-        query_class.add_duration(seconds)
+            if timestamp < query_class.first:
+                query_class.first = timestamp
+        durations = query_class.durations
+        durations.append(seconds)
+        if len(durations) >= EXACT_LIMIT:
+            query_class.fold()
+
+    def _in_range(self, timestamp: float) -> bool:
+        return (self.since is None or timestamp >= self.since) and (
+            self.until is None or timestamp < self.until
+        )
 
     def _class_of(self, statement: bytes) -> QueryClass:
         key = fingerprint_bytes(statement)

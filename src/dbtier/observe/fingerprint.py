@@ -44,7 +44,19 @@ _ESCAPED_QUOTE = re.compile(rb"\\[\"']")
 # Steps 3 in one pass: pt replaces "..." then '...' then true/false then
 # numbers, each over the whole text; a left-to-right alternation gives the
 # same text except when one kind of quote sits unbalanced inside the other.
-_LITERALS = re.compile(rb"\"[\s\S]*?\"|'[\s\S]*?'|(?i:\bfalse\b|\btrue\b)|[0-9+-][0-9a-f.xb+-]*")
+# Four variants, so a statement pays only for the alternatives it can match
+# (the leading lookahead lets the regex engine skip other characters fast).
+_STRINGS = rb"\"[\s\S]*?\"|'[\s\S]*?'|"
+_BOOLEANS = rb"(?i:\bfalse\b|\btrue\b)|"
+_NUMBERS = rb"[0-9+-][0-9a-f.xb+-]*"
+_LITERALS = {
+    (True, True): re.compile(rb"(?=[\"'0-9+\-tTfF])(?:" + _STRINGS + _BOOLEANS + _NUMBERS + rb")"),
+    (True, False): re.compile(rb"(?=[\"'0-9+\-])(?:" + _STRINGS + _NUMBERS + rb")"),
+    (False, True): re.compile(rb"(?=[0-9+\-tTfF])(?:" + _BOOLEANS + _NUMBERS + rb")"),
+    (False, False): re.compile(_NUMBERS),
+}
+# Statements that cannot meet a special case, a comment, `use` or an escape.
+_SPECIAL_HEADS = (b"administ", b"call", b"insert", b"replace", b"use ")
 _AFTER_NUMBER = re.compile(rb"[xb.+-]\?")
 _WHITESPACE = re.compile(rb"[ \n\t\r\f]+")
 _NULL = re.compile(rb"\bnull\b")
@@ -113,6 +125,16 @@ def _shape(abstracted: bytes) -> bytes:
 
 def fingerprint_bytes(query: bytes) -> bytes:
     """The fingerprint of one statement (bytes in, bytes out); see the module docstring."""
+    head = query[:8].lower()
+    if (
+        head[:1].isalpha()
+        and not head.startswith(_SPECIAL_HEADS)
+        and b"/*" not in query
+        and b"--" not in query
+        and b"#" not in query
+        and b"\\" not in query
+    ):
+        return _abstract(query)
     special = _special(query)
     if special is not None:
         return special
@@ -121,7 +143,15 @@ def fingerprint_bytes(query: bytes) -> bytes:
         return b"use ?"
     if b"\\" in query:
         query = _ESCAPED_QUOTE.sub(b"", query)
-    abstracted = _LITERALS.sub(b"?", query)
+    return _abstract(query)
+
+
+def _abstract(query: bytes) -> bytes:
+    """Literals to `?` (step 3), then the cached rest of the steps."""
+    lowered = query.lower()
+    quoted = b"'" in query or b'"' in query
+    boolean = b"true" in lowered or b"false" in lowered
+    abstracted = _LITERALS[quoted, boolean].sub(b"?", query)
     shaped = _shape_cache.get(abstracted)
     if shaped is None:
         shaped = _shape(abstracted)
