@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import URL, create_engine
 from typer.testing import CliRunner
 
-from dbtier import params
 from dbtier.cli import app
 from dbtier.observe.check import check_server
+from dbtier.params import design, load_profile
 from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, require_available
 
 pytestmark = pytest.mark.slow
@@ -25,6 +25,12 @@ pytestmark = pytest.mark.slow
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "workloads"
 MARIADB_PROFILE = EXAMPLES / "bootcamp-mariadb.yaml"
 POSTGRES_PROFILE = EXAMPLES / "nippo-postgres.yaml"
+
+
+def _designed(profile: Path, *names: str) -> dict[str, str]:
+    """The design's values for `names` (so the servers start holding them)."""
+    values = design(load_profile(profile)).values
+    return {name: values[name] for name in names}
 
 
 def _check(url: URL, profile: Path) -> dict[str, object]:
@@ -49,7 +55,8 @@ def _advice(report: dict[str, object], check: str) -> dict[str, object]:
 
 def test_mariadb_drift_after_set_global_and_temp_tables_on_disk() -> None:
     require_available(ThrowawayMariaDB)
-    with ThrowawayMariaDB(config=["long_query_time=0.15", "max_connections=107"]) as server:
+    held = _designed(MARIADB_PROFILE, "long_query_time", "max_connections")
+    with ThrowawayMariaDB(config=[f"{name}={value}" for name, value in held.items()]) as server:
         before = _check(server.url(), MARIADB_PROFILE)
         assert before["engine"] == "mariadb"
         assert float(before["uptime_s"]) > 0  # type: ignore[arg-type]
@@ -74,7 +81,7 @@ def test_mariadb_drift_after_set_global_and_temp_tables_on_disk() -> None:
         drift = _drift(after)["long_query_time"]
         assert drift["kind"] == "differs"
         assert float(drift["running"]) == 2.0
-        assert drift["designed"] == "0.15"
+        assert drift["designed"] == held["long_query_time"]
         assert drift["rule"] == "observability"
         temp = _advice(after, "temporary tables on disk")
         assert temp["status"] == "warn"
@@ -86,18 +93,21 @@ def test_mariadb_drift_after_set_global_and_temp_tables_on_disk() -> None:
 
 def test_postgres_drift_after_alter_system_reload_pending_restart_and_temp_files() -> None:
     require_available(ThrowawayPostgres)
-    # The design's own work_mem (kB), so it starts in force: it follows the profile's budget.
-    work_mem = params.design(params.load_profile(POSTGRES_PROFILE)).values["work_mem"]
-    with ThrowawayPostgres(
-        config=[f"work_mem = {work_mem}kB", "checkpoint_timeout = 900"]
-    ) as server:
+    held = _designed(POSTGRES_PROFILE, "work_mem", "checkpoint_timeout")
+    config = [
+        f"work_mem = {held['work_mem']}kB",
+        f"checkpoint_timeout = {held['checkpoint_timeout']}",
+    ]
+    with ThrowawayPostgres(config=config) as server:
         before = _check(server.url(), POSTGRES_PROFILE)
         assert before["engine"] == "postgres"
         assert "work_mem" not in _drift(before)
         assert "checkpoint_timeout" not in _drift(before)
 
         server.execute("ALTER SYSTEM SET work_mem = '8MB'")
-        server.execute("ALTER SYSTEM SET shared_buffers = '936MB'")
+        pages = int(design(load_profile(POSTGRES_PROFILE)).values["shared_buffers"])
+        shared_buffers = f"{pages * 8}kB"  # the design's value, in a unit of its own
+        server.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
         server.execute("SELECT pg_reload_conf()")
         with server.connect() as conn, conn.cursor() as cursor:
             cursor.execute("SET work_mem = '64kB'")
@@ -108,9 +118,9 @@ def test_postgres_drift_after_alter_system_reload_pending_restart_and_temp_files
         drift = _drift(after)
         assert drift["work_mem"]["kind"] == "differs"
         assert drift["work_mem"]["running"] == "8192"
-        # shared_buffers: the design's 936 MB is set but waits for a restart.
+        # shared_buffers: the design's value is set but waits for a restart.
         assert drift["shared_buffers"]["kind"] == "pending-restart"
-        assert drift["shared_buffers"]["pending"] == "936MB"
+        assert drift["shared_buffers"]["pending"] == shared_buffers
         assert drift["shared_buffers"]["running"] == "16384"
         temp = _advice(after, "temporary files on disk")
         assert temp["status"] == "warn"
