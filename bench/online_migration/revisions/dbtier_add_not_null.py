@@ -1,0 +1,55 @@
+"""Add a NOT NULL column computed from existing data: nullable first, batches, then the constraint.
+
+1. Add the column nullable, with a default for the rows the running code
+   inserts (metadata only; INSTANT on MariaDB).
+2. Backfill in committed batches of 10,000 rows.
+3. PostgreSQL: CHECK (seconds IS NOT NULL) NOT VALID, then VALIDATE (SHARE
+   UPDATE EXCLUSIVE: reads and writes go on), then SET NOT NULL, which
+   PostgreSQL 12+ proves from the validated check without a scan, then drop
+   the check. MariaDB: MODIFY ... NOT NULL with ALGORITHM=INPLACE, LOCK=NONE
+   (an online rebuild).
+
+Revision ID: om_add_not_null_dbtier
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from bench.online_migration.backfill import autocommit, backfill, dialect
+
+revision = "om_add_not_null_dbtier"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+ADD = {
+    "postgresql": "ALTER TABLE report_tasks ADD COLUMN seconds INTEGER DEFAULT 0",
+    "mariadb": (
+        "ALTER TABLE report_tasks ADD COLUMN seconds INTEGER NULL DEFAULT 0, ALGORITHM=INSTANT"
+    ),
+}
+UPDATE = "UPDATE report_tasks SET seconds = minutes * 60 WHERE id >= :lo AND id < :hi"
+
+
+def upgrade() -> None:
+    op.execute(ADD[dialect()])
+    backfill(UPDATE)
+    if dialect() == "postgresql":
+        op.execute(
+            "ALTER TABLE report_tasks ADD CONSTRAINT ck_report_tasks_seconds_nn "
+            "CHECK (seconds IS NOT NULL) NOT VALID"
+        )
+        autocommit("ALTER TABLE report_tasks VALIDATE CONSTRAINT ck_report_tasks_seconds_nn")
+        op.execute("ALTER TABLE report_tasks ALTER COLUMN seconds SET NOT NULL")
+        op.execute("ALTER TABLE report_tasks DROP CONSTRAINT ck_report_tasks_seconds_nn")
+    else:
+        op.execute(
+            "ALTER TABLE report_tasks MODIFY seconds INTEGER NOT NULL DEFAULT 0, "
+            "ALGORITHM=INPLACE, LOCK=NONE"
+        )
+
+
+def downgrade() -> None:
+    op.drop_column("report_tasks", "seconds")

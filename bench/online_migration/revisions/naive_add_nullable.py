@@ -1,0 +1,23 @@
+"""Add a nullable column, as written.
+
+Revision ID: om_add_nullable_naive
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "om_add_nullable_naive"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("report_tasks", sa.Column("note", sa.String(200), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("report_tasks", "note")
