@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from bench.online_migration import app, data, migrations
 from bench.online_migration.load import Load, Stats
@@ -71,13 +72,25 @@ class Window:
     during: tuple[float, float]
 
 
-def _run_sql(url: URL, statements: list[str]) -> None:
+def _run_sql(url: URL, statements: list[str], attempts: int = 5) -> None:
+    """Set-up SQL outside the windows; retried, since DDL under load may deadlock or time out."""
     engine = create_engine(url)
-    with engine.connect() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-        conn.commit()
-    engine.dispose()
+    try:
+        for attempt in range(attempts):
+            try:
+                with engine.connect() as conn:
+                    if url.get_backend_name() == "postgresql":
+                        conn.execute(text("SET lock_timeout = 2000"))
+                    for statement in statements:
+                        conn.execute(text(statement))
+                    conn.commit()
+                return
+            except DBAPIError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1 + attempt)
+    finally:
+        engine.dispose()
 
 
 async def _migrate(
