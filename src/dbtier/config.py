@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     db_name: str | None = None
     aws_region: str = "ap-northeast-1"
 
+    # Database users (docs/security.md). The migration job keeps this application user
+    # and its DML-only grants; a user it has to create gets a new password, published
+    # to the app secret (Secrets Manager: written, never read, by the job; or a file).
+    app_username: str | None = None
+    app_secret_id: str | None = None
+    app_secret_file: Path | None = None
+    # The master secret's ARN, written into a new app secret as `masterarn`: AWS's
+    # multi-user rotation logs in with it to alternate the users.
+    master_secret_arn: str | None = None
+
     pool_size: int = Field(default=5, ge=1, le=1000)
     max_overflow: int = Field(default=5, ge=0, le=1000)
     pool_timeout: float = Field(default=2.0, gt=0)

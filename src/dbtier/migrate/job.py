@@ -20,7 +20,9 @@ Steps, each logged as one JSON line (`step=...`), then one EMF metric line:
    timeout a bounded number of times when nothing of it is applied yet;
 7. at head, compare the live schema with the models (`dbtier.migrate.drift`)
    and record what differs;
-8. record `succeeded` or `failed` (with the revision, the statements that had
+8. after `succeeded` or `noop`, keep the application user and its DML-only
+   grants (`dbtier.migrate.app_user`; skipped without `DBTIER_APP_USERNAME`);
+9. record `succeeded` or `failed` (with the revision, the statements that had
    run, how to recover, and `dirty_revision` when part of it stays applied),
    release the lock.
 
@@ -52,9 +54,10 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from dbtier.config import Settings
 from dbtier.db import describe, make_engine
 from dbtier.db_timeouts import Timeouts
-from dbtier.errors import DatabaseUnreachable, DbtierError, MigrationFailed
+from dbtier.errors import ConfigError, DatabaseUnreachable, DbtierError, MigrationFailed
 from dbtier.logs import get_logger
 from dbtier.migrate import dirty, drift, emf, history, project
+from dbtier.migrate.app_user import keep_app_user
 from dbtier.migrate.connect import connect_with_retries
 from dbtier.migrate.deadline import RECORD_BUDGET_S, Deadline, Expiry, connect_budget
 from dbtier.migrate.drift import Difference
@@ -510,6 +513,26 @@ class MigrationJob:
         threading.Thread(target=record, name="migrate-record-failed", daemon=True).start()
         return done.wait(RECORD_BUDGET_S)
 
+    def _grants(self, conn: Connection, status: str, error: str | None) -> tuple[str, str | None]:
+        """The application user's grants (`dbtier.migrate.app_user`); a failure fails the run."""
+        try:
+            report = keep_app_user(conn, self.settings)
+        except ConfigError as exc:
+            _rollback_quietly(conn)
+            self.log.error("application user not kept", step="grants", error=str(exc))
+            return "failed", str(exc)
+        if report is not None:
+            self.log.info(
+                "application user kept",
+                step="grants",
+                user=report.user,
+                created=report.created,
+                clone=report.clone,
+                tables=len(report.tables),
+                statements=len(report.statements),
+            )
+        return status, error
+
     # -- recording ---------------------------------------------------------------
 
     def _end(
@@ -526,6 +549,8 @@ class MigrationJob:
         schema_drift: tuple[Difference, ...] | None = None,
         dirty_revision: str | None = None,
     ) -> JobResult:
+        if status in ("succeeded", "noop"):
+            status, error = self._grants(conn, status, error)
         values = {
             "status": status,
             "ended_at": _now(),

@@ -1,0 +1,73 @@
+"""Where a new password goes: the user's secret, written, never read back.
+
+The counterpart of `dbtier.secrets`' sources. On AWS the migration task may
+put a value into the application's secret (`secretsmanager:PutSecretValue`)
+but not read it: only the service's roles read it. Locally a JSON file of the
+same RDS shape stands in, written atomically and readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+from dbtier.errors import ConfigError
+
+
+class SecretSink(Protocol):
+    """Somewhere an RDS-shaped secret can be stored."""
+
+    description: str
+
+    def publish(self, data: dict[str, Any]) -> None:
+        """Store the secret's JSON as its current value."""
+
+
+class FileSink:
+    """A local JSON file (mode 0600), replaced atomically so a reader never sees half of it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = f"secret file {path}"
+
+    def publish(self, data: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out)
+            Path(tmp).replace(self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class SecretsManagerSink:
+    """A Secrets Manager secret, by ARN or name: PutSecretValue (AWSCURRENT moves to it)."""
+
+    def __init__(self, secret_id: str, *, region: str, client: Any = None) -> None:
+        self.secret_id = secret_id
+        self.region = region
+        self._client = client
+        self.description = f"Secrets Manager secret {secret_id!r} in {region}"
+
+    def publish(self, data: dict[str, Any]) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("secretsmanager", region_name=self.region)
+        try:
+            self._client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(data))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise ConfigError(f"{self.description}: cannot store the new value ({code})") from None
+        except BotoCoreError as exc:
+            raise ConfigError(f"{self.description}: {type(exc).__name__}") from None
+
+
+__all__ = ["FileSink", "SecretSink", "SecretsManagerSink"]
