@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dbtier.tls import TlsMode
+
 # The migration job's whole-run limit (seconds; DBTIER_MAX_RUNTIME): well under the
 # default schedule's 5 minutes. The task definition's stopTimeout and the launcher's
 # overlap guard are derived from the value the construct is given (dbtier.migrate.deadline).
@@ -46,6 +48,13 @@ class Settings(BaseSettings):
     # The master secret's ARN, written into a new app secret as `masterarn`: AWS's
     # multi-user rotation logs in with it to alternate the users.
     master_secret_arn: str | None = None
+
+    # TLS to the database (`dbtier.tls`): `off` keeps the driver's default (local servers
+    # without TLS); `verify-full` checks the certificate against the CA bundle and the
+    # host name against the certificate. The stack sets verify-full in every task.
+    db_tls: TlsMode = "off"
+    # PEM CA bundle for verify-full; default: the RDS global bundle shipped in the package.
+    db_tls_ca: Path | None = None
 
     pool_size: int = Field(default=5, ge=1, le=1000)
     max_overflow: int = Field(default=5, ge=0, le=1000)

@@ -1,9 +1,10 @@
 """Engines for SQLite, MySQL/MariaDB and PostgreSQL, sized from settings.
 
 Engine facts that differ (the SQLite pragmas, MySQL's utf8mb4) live here, in
-one place. When credentials came from a secret, a connection refused for bad
-credentials re-reads the secret once and tries again, so a rotated password
-is picked up without a restart.
+one place; verified TLS comes from `dbtier.tls` (`DBTIER_DB_TLS`). When
+credentials came from a secret, a connection refused for bad credentials
+re-reads the secret once and tries again, so a rotated password is picked up
+without a restart.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dbtier.secrets import (
     ResolvedDatabase,
     resolve_database,
 )
+from dbtier.tls import tls_connect_args
 
 # MySQL/MariaDB ER_ACCESS_DENIED_ERROR, and MariaDB's 1698 for an unknown
 # user; PostgreSQL invalid_password and invalid_authorization_specification.
@@ -71,6 +73,7 @@ def engine_kwargs(
     connect_args = driver_args(backend, timeouts or timeouts_from(settings))
     if backend in ("mysql", "mariadb"):
         connect_args["charset"] = "utf8mb4"
+    connect_args |= tls_connect_args(backend, settings.db_tls, settings.db_tls_ca)
     kwargs["connect_args"] = connect_args
     return kwargs
 

@@ -168,8 +168,9 @@ class TestApplication:
         assert kinds == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}
 
     def test_credentials_come_through_secrets_not_environment(self, dev: Synthesis) -> None:
-        # The attachment is the secret with the instance's host and port filled in.
-        secret_id, _ = dev.one("AWS::SecretsManager::SecretTargetAttachment")
+        # The attachment is the secret with the instance's host and port filled in; the
+        # service logs in as the DML-only application user, never as the master.
+        secret_id = logical_id(dev, "AWS::SecretsManager::SecretTargetAttachment", "UsersAppSecret")
         app = container(dev, "app")
         assert app["Secrets"] == [
             {"Name": "DBTIER_DB_SECRET_JSON", "ValueFrom": {"Ref": secret_id}}
@@ -230,48 +231,85 @@ class TestData:
         assert {s.split("SecurityGroup")[0] for s in sources} == {
             "Application",
             "Migration",
-            "DataInstanceRotationSingleUser",
+            "DataInstanceRotationSingleUser",  # the master's rotation
+            "UsersMigratorRotation",
+            "DataInstanceAppRotation",  # multi-user: the instance's own rotation construct
         }
 
 
+SECRETS = {  # attachment logical-id part → the user the secret holds
+    "DataInstanceSecret": "dbtier_admin",
+    "UsersMigratorSecret": "nippo_migrator",
+    "UsersAppSecret": "nippo_app",
+}
+
+
+def secret_readers(s: Synthesis) -> dict[str, set[str]]:
+    """Attachment logical id → the roles whose policies may GetSecretValue on it."""
+    readers: dict[str, set[str]] = {}
+    for policy in s.resources("AWS::IAM::Policy").values():
+        roles = {r["Ref"] for r in policy["Properties"]["Roles"]}
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if "secretsmanager:GetSecretValue" not in actions:
+                continue
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                readers.setdefault(resource["Ref"], set()).update(roles)
+    return readers
+
+
 class TestSecrets:
-    def test_generated_secret_with_rotation(self, dev: Synthesis) -> None:
-        _secret_id, secret = dev.one("AWS::SecretsManager::Secret")
-        generate = secret["Properties"]["GenerateSecretString"]
-        assert json.loads(generate["SecretStringTemplate"]) == {"username": "dbtier_admin"}
-        template(dev).has_resource_properties(
-            "AWS::SecretsManager::RotationSchedule",
-            {
-                "SecretId": {"Ref": Match.string_like_regexp("Attachment")},
-                "RotationRules": {"ScheduleExpression": "rate(30 days)"},
-            },
-        )
+    def test_three_generated_secrets_each_rotated(self, dev: Synthesis) -> None:
+        secrets = dev.resources("AWS::SecretsManager::Secret")
+        assert len(secrets) == 3
+        for part, username in SECRETS.items():
+            secret_id = logical_id(dev, "AWS::SecretsManager::Secret", part)
+            template_json = json.dumps(
+                secrets[secret_id]["Properties"]["GenerateSecretString"]["SecretStringTemplate"]
+            )
+            assert username in template_json
+            attachment = logical_id(dev, "AWS::SecretsManager::SecretTargetAttachment", part)
+            template(dev).has_resource_properties(
+                "AWS::SecretsManager::RotationSchedule",
+                {
+                    "SecretId": {"Ref": attachment},
+                    "RotationRules": {"ScheduleExpression": "rate(30 days)"},
+                },
+            )
 
     def test_only_the_task_roles_can_read_it(self, dev: Synthesis) -> None:
-        _secret_id, _ = dev.one("AWS::SecretsManager::Secret")
-        readers: set[str] = set()
-        for policy in dev.resources("AWS::IAM::Policy").values():
-            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-                actions = statement["Action"]
-                actions = [actions] if isinstance(actions, str) else actions
-                if any(a.startswith("secretsmanager:") for a in actions):
-                    readers.update(r["Ref"] for r in policy["Properties"]["Roles"])
-        assert sorted(readers) == sorted(
-            [
-                logical_id(dev, "AWS::IAM::Role", "ApplicationTaskDefinitionExecutionRole"),
-                logical_id(dev, "AWS::IAM::Role", "ApplicationTaskDefinitionTaskRole"),
-                logical_id(dev, "AWS::IAM::Role", "MigrationTaskDefinitionExecutionRole"),
-                logical_id(dev, "AWS::IAM::Role", "MigrationTaskDefinitionTaskRole"),
-            ]
+        role = lambda part: logical_id(dev, "AWS::IAM::Role", part)  # noqa: E731
+        attachment = lambda part: logical_id(  # noqa: E731
+            dev, "AWS::SecretsManager::SecretTargetAttachment", part
         )
+        assert secret_readers(dev) == {
+            # The app user's secret: the service's task and execution roles only.
+            attachment("UsersAppSecret"): {
+                role("ApplicationTaskDefinitionExecutionRole"),
+                role("ApplicationTaskDefinitionTaskRole"),
+            },
+            # The migrator's: the migration task, and the bootstrap that creates the user.
+            attachment("UsersMigratorSecret"): {
+                role("MigrationTaskDefinitionExecutionRole"),
+                role("MigrationTaskDefinitionTaskRole"),
+                role("UsersBootstrapTaskDefinitionTaskRole"),
+            },
+            # The master's: the bootstrap task only (rotation functions live in their apps).
+            attachment("DataInstanceSecret"): {
+                role("UsersBootstrapTaskDefinitionExecutionRole"),
+                role("UsersBootstrapTaskDefinitionTaskRole"),
+            },
+        }
 
     def test_secret_and_cluster_in_the_same_region(self, synthesis: Synthesis) -> None:
         manifest = json.loads((synthesis.outdir / "manifest.json").read_text())
         environment = manifest["artifacts"][synthesis.artifact_id]["environment"]
         assert environment == "aws://unknown-account/ap-northeast-1"
         assert synthesis.region == "ap-northeast-1"
-        # One stack, one region: the secret and the cluster are resources of the same template.
-        synthesis.one("AWS::SecretsManager::Secret")
+        # One stack, one region: the secrets and the cluster are resources of the same template.
+        assert len(synthesis.resources("AWS::SecretsManager::Secret")) == 3
         synthesis.one("AWS::ECS::Cluster")
 
 

@@ -22,6 +22,10 @@ from dbtier.errors import ConfigError
 NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,25}")
 CLONE_SUFFIX = "_clone"
 
+# The users' names on the reference deployment (the CDK stack and `dbtier up --admin-url`).
+MIGRATOR_USERNAME = "nippo_migrator"
+APP_USERNAME = "nippo_app"
+
 # What the application user may do on the application's tables, and nothing else.
 APP_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # The job's bookkeeping: the service reads the schema version (/readyz), never writes it,
@@ -178,8 +182,10 @@ def facts_for(conn: Connection) -> UserFacts:
 
 __all__ = [
     "APP_TABLE_PRIVILEGES",
+    "APP_USERNAME",
     "CLONE_SUFFIX",
     "HIDDEN_TABLES",
+    "MIGRATOR_USERNAME",
     "MYSQL",
     "POSTGRES",
     "READ_ONLY_TABLES",

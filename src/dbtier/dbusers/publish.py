@@ -14,7 +14,29 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy.engine import URL
+
 from dbtier.errors import ConfigError
+
+# SQLAlchemy backends → the `engine` value RDS writes into its secrets.
+_RDS_ENGINES = {"mysql": "mysql", "mariadb": "mariadb", "postgresql": "postgres"}
+
+
+def rds_secret(
+    url: URL, username: str, password: str, *, masterarn: str | None = None
+) -> dict[str, Any]:
+    """A secret in the RDS shape for `username` on the URL's server and database."""
+    data: dict[str, Any] = {
+        "engine": _RDS_ENGINES.get(url.get_backend_name(), url.get_backend_name()),
+        "host": url.host,
+        "port": url.port,
+        "username": username,
+        "password": password,
+        "dbname": url.database,
+    }
+    if masterarn:
+        data["masterarn"] = masterarn
+    return data
 
 
 class SecretSink(Protocol):
@@ -35,6 +57,7 @@ class FileSink:
 
     def publish(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp creates the file 0600: the secret is never readable by others, not even briefly.
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -70,4 +93,4 @@ class SecretsManagerSink:
             raise ConfigError(f"{self.description}: {type(exc).__name__}") from None
 
 
-__all__ = ["FileSink", "SecretSink", "SecretsManagerSink"]
+__all__ = ["FileSink", "SecretSink", "SecretsManagerSink", "rds_secret"]

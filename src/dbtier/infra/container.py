@@ -56,11 +56,15 @@ def database_secrets(secret: secretsmanager.ISecret) -> dict[str, ecs.Secret]:
 
 
 def database_environment(secret: secretsmanager.ISecret, region: str) -> dict[str, str]:
-    """Plain settings only: the secret's ARN (not its value), the database name, the region."""
+    """Plain settings only: the secret's ARN (not its value), the database name, the region.
+
+    TLS to RDS is verified: the CA bundle ships in the package (`dbtier.tls`).
+    """
     return {
         "DBTIER_DB_SECRET_ID": secret.secret_arn,
         "DBTIER_DB_NAME": DATABASE_NAME,
         "DBTIER_AWS_REGION": region,
+        "DBTIER_DB_TLS": "verify-full",
     }
 
 

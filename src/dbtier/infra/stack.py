@@ -1,10 +1,11 @@
 """The stack: the seed's architecture, composed from one construct per component.
 
 Order follows the dependencies: network, alerts, data (with the secret),
-presentation (with the optional WAF), application, scheduled migration,
-observability, cost. Both the service and the migration task run the same
-image and read the same secret; only their security groups may reach the
-database. Every log group is encrypted with the stack's logs key
+presentation (with the optional WAF), database users, application, scheduled
+migration, observability, cost. The service and the migration task run the
+same image; the service logs in as the DML-only app user, the migration task
+as the migrator, each from its own secret; only their security groups may
+reach the database. Every log group is encrypted with the stack's logs key
 (`dbtier.infra.log_encryption`). The stack's outputs name what an operator
 looks for after a deploy.
 """
@@ -21,6 +22,7 @@ from dbtier.infra.application import Application, ServiceSizing
 from dbtier.infra.container import image_asset
 from dbtier.infra.context import InfraContext
 from dbtier.infra.data import Data, DataSettings
+from dbtier.infra.database_users import DatabaseUsers
 from dbtier.infra.log_encryption import LogsKey, encrypt_log_groups
 from dbtier.infra.migration import Migration
 from dbtier.infra.network import Network
@@ -82,13 +84,23 @@ class DbtierStack(Stack):
                 rate_limit=context.waf_rate_limit,
             )
         image = image_asset(self)
+        self.users = DatabaseUsers(
+            self,
+            "Users",
+            instance=self.data.instance,
+            master_secret=self.data.secret,
+            vpc=vpc,
+            identifier=f"{context.name}-db",
+            image=image,
+            region=self.region,
+        )
         self.application = Application(
             self,
             "Application",
             vpc=vpc,
             image=image,
             listener=self.presentation.listener,
-            secret=self.data.secret,
+            secret=self.users.app_secret,
             region=self.region,
             sizing=ServiceSizing(),
             budget=parameter_group.check_budget(context.stage),
@@ -99,12 +111,18 @@ class DbtierStack(Stack):
             vpc=vpc,
             cluster=self.application.cluster,
             image=image,
-            secret=self.data.secret,
+            secret=self.users.migrator_secret,
             topic=self.alerts.topic,
             schedule_name=f"{context.name}-migration",
             expression=context.migration_schedule,
             timezone=context.migration_timezone,
         )
+        # The job keeps the app user: its name, where a new password goes, the master's ARN.
+        self.users.grant_migration(self.migration.task_definition)
+        job = self.migration.task_definition.default_container
+        for name, value in self.users.migration_environment().items():
+            if job is not None:
+                job.add_environment(name, value)
         for client, what in (
             (self.application.security_group, "the Fargate service"),
             (self.migration.security_group, "the migration task"),
@@ -156,7 +174,22 @@ class DbtierStack(Stack):
             (
                 "DatabaseSecretArn",
                 self.data.secret.secret_arn,
-                "Secrets Manager secret of the RDS master credentials",
+                "Secrets Manager secret of the RDS master credentials (bootstrap only)",
+            ),
+            (
+                "MigratorSecretArn",
+                self.users.migrator_secret.secret_arn,
+                "Secrets Manager secret of the owner/migrator (the migration task)",
+            ),
+            (
+                "AppSecretArn",
+                self.users.app_secret.secret_arn,
+                "Secrets Manager secret of the DML-only app user (the service)",
+            ),
+            (
+                "BootstrapTaskDefinition",
+                self.users.bootstrap_task_definition.task_definition_arn,
+                "Run once after the first deploy: creates the migrator (docs/security.md)",
             ),
             (
                 "MigrationScheduleName",
@@ -181,6 +214,7 @@ class DbtierStack(Stack):
             ("network", self.network),
             ("alerts", self.alerts),
             ("data", self.data),
+            ("data", self.users),
             ("presentation", self.presentation),
             ("application", self.application),
             ("migration", self.migration),

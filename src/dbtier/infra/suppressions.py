@@ -39,8 +39,10 @@ ECS2 = Finding(
     "AwsSolutions-ECS2",
     "The container environment holds only non-secret settings: DBTIER_DB_SECRET_ID (the "
     "secret's ARN, so the app can re-read it after rotation), DBTIER_DB_NAME, "
-    "DBTIER_AWS_REGION and the service's pool sizes (DBTIER_POOL_SIZE, DBTIER_MAX_OVERFLOW); "
-    "the credentials arrive through ECS `secrets` (DBTIER_DB_SECRET_JSON).",
+    "DBTIER_AWS_REGION, DBTIER_DB_TLS, the service's pool sizes (DBTIER_POOL_SIZE, "
+    "DBTIER_MAX_OVERFLOW), and for the migration and bootstrap tasks the app user's name and "
+    "the ARNs (not values) of the app, master and migrator secrets; the credentials arrive "
+    "through ECS `secrets` (DBTIER_DB_SECRET_JSON).",
 )
 ECR_TOKEN = Finding(
     "AwsSolutions-IAM5",
@@ -109,7 +111,11 @@ def suppress_reviewed_findings(stack: DbtierStack, context: InfraContext) -> Non
                 "down; removal still takes a final snapshot, and prod enables protection.",
             ),
         )
-    for task_definition in (stack.application.task_definition, stack.migration.task_definition):
+    for task_definition in (
+        stack.application.task_definition,
+        stack.migration.task_definition,
+        stack.users.bootstrap_task_definition,
+    ):
         _suppress(task_definition, ECS2)
         _suppress(task_definition.obtain_execution_role(), ECR_TOKEN)
     migration = stack.migration

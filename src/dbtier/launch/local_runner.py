@@ -150,10 +150,18 @@ class LocalRunner:
             "DBTIER_DB_SECRET_ID": s.db_secret_id,
             "DBTIER_DB_SECRET_FILE": s.db_secret_file,
             "DBTIER_DB_NAME": s.db_name,
+            "DBTIER_APP_USERNAME": s.app_username,
+            "DBTIER_APP_SECRET_ID": s.app_secret_id,
+            "DBTIER_APP_SECRET_FILE": s.app_secret_file,
+            "DBTIER_MASTER_SECRET_ARN": s.master_secret_arn,
+            "DBTIER_DB_TLS": s.db_tls,
+            "DBTIER_DB_TLS_CA": s.db_tls_ca,
         }
         for name, value in overrides.items():
             if value is not None:
                 env[name] = str(value)
+            else:  # the job's settings are these, not what this process's environment says
+                env.pop(name, None)
         env["DBTIER_LOG_LEVEL"] = s.log_level
         return env
 

@@ -81,8 +81,19 @@ class _Firing:
                 self.stop.set()
 
 
-def run_local_profile(settings: Settings, *, host: str, port: int, scheduled: bool = True) -> int:
-    """Migrate through the launcher, then serve; returns the process's exit code."""
+def run_local_profile(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    scheduled: bool = True,
+    service_settings: Settings | None = None,
+) -> int:
+    """Migrate through the launcher, then serve; returns the process's exit code.
+
+    `settings` are the job's; `service_settings`, when given, the service's (with
+    `--admin-url` the job logs in as the migrator and the service as the app user).
+    """
     from dbtier.schedule import Schedule, run_scheduler
 
     # Validate before anything runs: a bad expression or zone exits 2 here.
@@ -116,7 +127,7 @@ def run_local_profile(settings: Settings, *, host: str, port: int, scheduled: bo
                 task_id=first.outcome.task_id,
                 detail="another job on this data directory brings the schema to head",
             )
-        _serve(settings, host=host, port=port, log=log)
+        _serve(service_settings or settings, host=host, port=port, log=log)
         return 0
     finally:
         stop.set()

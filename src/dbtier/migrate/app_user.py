@@ -12,18 +12,13 @@ Without `DBTIER_APP_USERNAME` the step is skipped. A failure makes the run
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from dbtier.config import Settings
 from dbtier.dbusers.grants import GrantReport, Publish, ensure_app_user
-from dbtier.dbusers.publish import FileSink, SecretSink, SecretsManagerSink
+from dbtier.dbusers.publish import FileSink, SecretSink, SecretsManagerSink, rds_secret
 from dbtier.errors import ConfigError
-
-# SQLAlchemy backends → the `engine` value RDS writes into its secrets.
-_RDS_ENGINES = {"mysql": "mysql", "mariadb": "mariadb", "postgresql": "postgres"}
 
 
 def app_secret_sink(settings: Settings) -> SecretSink | None:
@@ -33,21 +28,6 @@ def app_secret_sink(settings: Settings) -> SecretSink | None:
     if settings.app_secret_file:
         return FileSink(settings.app_secret_file)
     return None
-
-
-def app_secret(url: URL, username: str, password: str, settings: Settings) -> dict[str, Any]:
-    """The application's secret in the RDS shape: the job's host and database, the app's login."""
-    data: dict[str, Any] = {
-        "engine": _RDS_ENGINES.get(url.get_backend_name(), url.get_backend_name()),
-        "host": url.host,
-        "port": url.port,
-        "username": username,
-        "password": password,
-        "dbname": url.database,
-    }
-    if settings.master_secret_arn:
-        data["masterarn"] = settings.master_secret_arn
-    return data
 
 
 def keep_app_user(conn: Connection, settings: Settings) -> GrantReport | None:
@@ -64,7 +44,8 @@ def keep_app_user(conn: Connection, settings: Settings) -> GrantReport | None:
         url = conn.engine.url
 
         def publish(username: str, password: str) -> None:
-            sink.publish(app_secret(url, username, password, settings))
+            masterarn = settings.master_secret_arn
+            sink.publish(rds_secret(url, username, password, masterarn=masterarn))
 
     try:
         return ensure_app_user(conn, app, publish=publish)
@@ -77,4 +58,4 @@ def keep_app_user(conn: Connection, settings: Settings) -> GrantReport | None:
         ) from None
 
 
-__all__ = ["app_secret", "app_secret_sink", "keep_app_user"]
+__all__ = ["app_secret_sink", "keep_app_user"]
