@@ -280,10 +280,13 @@ class TestSecrets:
             )
 
     def test_only_the_task_roles_can_read_it(self, dev: Synthesis) -> None:
-        role = lambda part: logical_id(dev, "AWS::IAM::Role", part)  # noqa: E731
-        attachment = lambda part: logical_id(  # noqa: E731
-            dev, "AWS::SecretsManager::SecretTargetAttachment", part
-        )
+
+        def role(part: str) -> str:
+            return logical_id(dev, "AWS::IAM::Role", part)
+
+        def attachment(part: str) -> str:
+            return logical_id(dev, "AWS::SecretsManager::SecretTargetAttachment", part)
+
         assert secret_readers(dev) == {
             # The app user's secret: the service's task and execution roles only.
             attachment("UsersAppSecret"): {

@@ -230,6 +230,9 @@ class TestOutputs:
             "ServiceName",
             "DatabaseEndpoint",
             "DatabaseSecretArn",
+            "MigratorSecretArn",
+            "AppSecretArn",
+            "BootstrapTaskDefinition",
             "MigrationScheduleName",
             "DashboardName",
         } <= set(outputs)
@@ -239,8 +242,14 @@ class TestOutputs:
         }
         cluster_id, _ = dev.one("AWS::ECS::Cluster")
         assert outputs["ClusterName"]["Value"] == {"Ref": cluster_id}
-        attachment_id, _ = dev.one("AWS::SecretsManager::SecretTargetAttachment")
-        assert outputs["DatabaseSecretArn"]["Value"] == {"Ref": attachment_id}
+        attachments = dev.resources("AWS::SecretsManager::SecretTargetAttachment")
+        for output, part in (
+            ("DatabaseSecretArn", "DataInstanceSecret"),
+            ("MigratorSecretArn", "UsersMigratorSecret"),
+            ("AppSecretArn", "UsersAppSecret"),
+        ):
+            (attachment_id,) = [k for k in attachments if part in k]
+            assert outputs[output]["Value"] == {"Ref": attachment_id}
         schedule_id, schedule = dev.one("AWS::Scheduler::Schedule")
         assert outputs["MigrationScheduleName"]["Value"] == {"Ref": schedule_id}
         assert schedule["Properties"]["Name"] == "dbtier-dev-migration"

@@ -25,7 +25,7 @@ def container(s: Synthesis, name: str) -> dict[str, Any]:
 def attachment(s: Synthesis, part: str) -> str:
     ids = [k for k in s.resources("AWS::SecretsManager::SecretTargetAttachment") if part in k]
     assert len(ids) == 1, ids
-    return ids[0]
+    return str(ids[0])
 
 
 def environment(definition: dict[str, Any]) -> dict[str, Any]:

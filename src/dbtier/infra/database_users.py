@@ -97,7 +97,7 @@ class DatabaseUsers(Construct):
         task_definition = ecs.FargateTaskDefinition(
             self, "BootstrapTaskDefinition", cpu=256, memory_limit_mib=512
         )
-        task_definition.add_container(
+        definition = task_definition.add_container(
             BOOTSTRAP_CONTAINER,
             image=image,
             command=BOOTSTRAP_COMMAND,
@@ -107,7 +107,9 @@ class DatabaseUsers(Construct):
                 "DBTIER_MIGRATOR_SECRET_ID": self.migrator_secret.secret_arn,
             },
             logging=container.log_driver(self, "BootstrapLogs", prefix="bootstrap"),
+            **container.hardening(),
         )
+        container.mount_scratch(task_definition, definition)
         self.master_secret.grant_read(task_definition.task_role)
         self.migrator_secret.grant_read(task_definition.task_role)
         return task_definition
