@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from dbtier.testing.servers import ThrowawayServer
+
 _DAY = dt.timedelta(days=1)
 
 
@@ -128,3 +130,12 @@ def server_files(directory: Path, owner: str) -> ServerTls:
     for path in (directory, files.cert, files.key, files.ca):
         shutil.chown(path, owner, owner)
     return files
+
+
+@dataclass
+class TlsServer:
+    """A running server that offers TLS with a certificate for 127.0.0.1 only."""
+
+    backend: str
+    server: ThrowawayServer
+    files: ServerTls
