@@ -32,7 +32,7 @@ class TestHardenedContainers:
         self, synthesis: Synthesis
     ) -> None:
         found = task_definitions(synthesis)
-        assert set(found) == {"app", "migrate"}
+        assert set(found) == {"app", "migrate", "bootstrap"}  # bootstrap: docs/security.md
         for name, parts in found.items():
             definition = parts["container"]
             assert definition["User"] == "10001" == str(facts.RUNTIME_UID), name
