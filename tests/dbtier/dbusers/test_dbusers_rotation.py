@@ -1,8 +1,9 @@
 """A multi-user (alternating users) rotation of the app user under load loses no request.
 
 nippo serves as the app user from its secret file with a pool that opens new
-connections all the time (pool 1 + overflow 4, six clients); meanwhile the
-master rotates the app user three times (app → app_clone → app → app_clone):
+connections all the time (pool 1 + overflow 4, connections recycled every
+second, six clients); meanwhile the master rotates the app user three times
+(app → app_clone → app → app_clone):
 the second rotation changes the password of the user the service logged in
 with, so the service's next new connection is refused once, re-reads the
 secret (`dbtier.db`) and goes on as the other user. Every response is counted.
@@ -110,12 +111,21 @@ def wait_for(predicate: object, what: str) -> None:
     raise AssertionError(f"{what} within {START_TIMEOUT} s")
 
 
+def phase_done(load: Load, seen: int, since: float) -> bool:
+    """50 more requests, and long enough (2 s) for the pool to have logged in anew."""
+    return load.total() >= seen + 50 and time.monotonic() >= since + 2.0
+
+
 def rotate_under_load(db: UsersDatabase) -> None:
     from nippo.app import create_app
 
     db.bootstrap()
     assert run_job(db.job_settings()).status == "succeeded"
-    settings = Settings(db_secret_file=db.app_secret_file, pool_size=1, max_overflow=4)
+    # pool_recycle=1: pooled connections are replaced every second, so new logins
+    # keep happening whatever the readiness check's own concurrency is.
+    settings = Settings(
+        db_secret_file=db.app_secret_file, pool_size=1, max_overflow=4, pool_recycle=1
+    )
     resolved = resolve_database(settings)
     assert resolved.provider is not None
     engine = make_engine(settings, resolved=resolved)
@@ -129,14 +139,14 @@ def rotate_under_load(db: UsersDatabase) -> None:
     try:
         wait_for(lambda: server.started, "the service did not start")
         with Load(f"http://127.0.0.1:{port}/readyz") as load:
-            seen = 0
+            seen, since = 0, time.monotonic()
             for _ in range(ROTATIONS):
-                wait_for(lambda seen=seen: load.total() >= seen + 50, "no load")
+                wait_for(lambda s=seen, t=since: phase_done(load, s, t), "no load")
                 with admin.connect() as conn:
                     source = FileSource(db.app_secret_file)
                     rotate_secret(conn, source, FileSink(db.app_secret_file))
-                seen = load.total()
-            wait_for(lambda seen=seen: load.total() >= seen + 50, "no load after rotating")
+                seen, since = load.total(), time.monotonic()
+            wait_for(lambda s=seen, t=since: phase_done(load, s, t), "no load after rotating")
     finally:
         server.should_exit = True
         serving.join(timeout=60)
