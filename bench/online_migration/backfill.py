@@ -20,19 +20,27 @@ PAUSE_S = 0.02
 
 
 def dialect() -> str:
-    """'postgresql', or 'mariadb' for the MySQL family: the engine the revision runs on."""
-    name = str(op.get_bind().dialect.name)
+    """'postgresql', or 'mariadb' for the MySQL family (offline too, for `dbtier migrate lint`)."""
+    name = str(op.get_context().dialect.name)
     return "mariadb" if name in ("mysql", "mariadb") else name
 
 
 def backfill(update: str, *, table: str = "report_tasks", batch: int = BATCH_ROWS) -> int:
-    """Run `update` (with :lo and :hi bounds on id) over the table in committed batches."""
+    """Run `update` (with :lo and :hi bounds on id) over the table in committed batches.
+
+    Offline (`dbtier migrate lint`, `dbtier migrate plan`) it renders one batch.
+    """
+    context = op.get_context()
+    if context.as_sql:
+        with context.autocommit_block():
+            op.execute(text(update).bindparams(lo=1, hi=1 + batch))
+        return 1
     bind = op.get_bind()
     low, high = bind.execute(text(f"SELECT min(id), max(id) FROM {table}")).one()
     batches = 0
     if low is None:
         return 0
-    with op.get_context().autocommit_block():
+    with context.autocommit_block():
         for start in range(int(low), int(high) + 1, batch):
             bind.execute(text(update), {"lo": start, "hi": start + batch})
             batches += 1
