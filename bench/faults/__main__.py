@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         parser.error(f"unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
-    console = Console()
+    # Piped into a file or a CI log, the table keeps every column whole.
+    console = Console() if sys.stdout.isatty() else Console(width=200)
     logs = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     configure_logging("ERROR", json=True)
     results: list[Run] = []

@@ -172,7 +172,7 @@ class Served:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded CI machine starts Python slowly
         with httpx.Client(base_url=self.base_url, timeout=2) as client:
             while True:
                 with contextlib.suppress(httpx.HTTPError):
