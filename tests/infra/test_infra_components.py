@@ -528,6 +528,7 @@ class TestObservability:
             ("AWS/Events", "TriggeredRules"),
             ("dbtier", "Failed"),
             ("dbtier", "Unreachable"),
+            ("dbtier", "Refused"),  # the lint gate or a dirty database refused the run
         }
         assert alarm["Properties"]["Threshold"] == 1
 
@@ -627,3 +628,31 @@ class TestCost:
             t.has_resource_properties(
                 "AWS::CE::AnomalySubscription", {"MonitorArnList": [MONITOR_ARN]}
             )
+
+
+class TestFinalWiring:
+    def test_the_service_trusts_forwarded_for_only_from_inside_the_vpc(
+        self, dev: Synthesis
+    ) -> None:
+        environment = {e["Name"]: e["Value"] for e in container(dev, "app")["Environment"]}
+        vpc = logical_id(dev, "AWS::EC2::VPC", "Vpc")
+        assert environment["DBTIER_TRUSTED_PROXIES"] == {"Fn::GetAtt": [vpc, "CidrBlock"]}
+
+    def test_prod_snapshots_before_migrating_and_may_only_snapshot_its_instance(
+        self, dev: Synthesis, prod_postgres: Synthesis
+    ) -> None:
+        job = {e["Name"]: e["Value"] for e in container(prod_postgres, "migrate")["Environment"]}
+        assert job["DBTIER_SNAPSHOT_BEFORE"] == "1"
+        assert job["DBTIER_RDS_INSTANCE_ID"] == {
+            "Ref": logical_id(prod_postgres, "AWS::RDS::DBInstance", "Data")
+        }
+        statements = [
+            s
+            for policy in prod_postgres.resources("AWS::IAM::Policy").values()
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "rds:CreateDBSnapshot" in str(s["Action"])
+        ]
+        assert len(statements) == 1
+        assert "-pre-*" in str(statements[0]["Resource"])
+        dev_job = {e["Name"] for e in container(dev, "migrate")["Environment"]}
+        assert "DBTIER_SNAPSHOT_BEFORE" not in dev_job

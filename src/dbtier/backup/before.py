@@ -1,8 +1,9 @@
 """The scheduled migration's `--snapshot-before`: a restore point taken under the job's lock.
 
 On AWS (`DBTIER_RDS_INSTANCE_ID` set, as the migration task's definition sets
-it) a manual RDS snapshot named for the pending head, waited for until it is
-available; anywhere else a local backup (`dbtier.backup.take_backup`) under
+it with `-c snapshot_before_migration=true`, the prod default) a manual RDS
+snapshot named for the pending head, not waited for (a snapshot holds the data
+as of its start); anywhere else a local backup (`dbtier.backup.take_backup`) under
 `DATA_DIR/backups`. Either way the job logs what it took, and a failure stops
 the run before anything is migrated.
 """
@@ -25,8 +26,10 @@ def snapshot_hook(settings: Settings) -> Callable[[list[str]], str]:
             from dbtier.backup.aws import snapshot_before_migration
 
             rds = boto3.client("rds", region_name=settings.aws_region)
+            # No wait: a snapshot holds the data as of its start, and waiting for
+            # "available" (minutes) would spend the job's --max-runtime.
             return snapshot_before_migration(
-                rds, instance=settings.rds_instance_id, revision=target
+                rds, instance=settings.rds_instance_id, revision=target, wait=False
             )
         from dbtier.backup import take_backup
         from dbtier.secrets import resolve_database

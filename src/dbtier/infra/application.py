@@ -83,6 +83,9 @@ class Application(Construct):
             environment={
                 **container.database_environment(secret, region),
                 **pool_environment(budget),
+                # Requests arrive from the ALB's nodes inside the VPC: the failed-token
+                # throttle reads the client from X-Forwarded-For only behind them.
+                "DBTIER_TRUSTED_PROXIES": vpc.vpc_cidr_block,
             },
             logging=container.log_driver(self, "Logs", prefix="service"),
             health_check=container.service_health_check(),

@@ -40,6 +40,8 @@ KNOWN_KEYS: dict[str, str] = {
     "anomaly_threshold_usd": "Cost Anomaly Detection alert threshold in USD [20]",
     "anomaly_monitor": "custom (a monitor on this stack's cost-center tag), none, or the ARN "
     "of an existing anomaly monitor to subscribe to [custom]",
+    "snapshot_before_migration": "true or false: the migration task takes a manual RDS snapshot "
+    "when something is pending, before migrating [true in prod, false in dev]",
     "waf": "true or false: an AWS WAF web ACL (managed rules + per-IP rate limit) on the ALB "
     "[false]",
     "waf_rate_limit": "requests per client IP per 5 minutes before WAF blocks "
@@ -73,6 +75,7 @@ class InfraContext:
     monthly_budget_usd: int = 200
     anomaly_threshold_usd: int = 20
     anomaly_monitor: str = "custom"
+    snapshot_before_migration: bool = False
     waf: bool = False
     waf_rate_limit: int = DEFAULT_WAF_RATE_LIMIT
     alarm_email: str | None = None
@@ -98,6 +101,7 @@ def parse_context(mapping: Mapping[str, object]) -> InfraContext:
         known = ", ".join(sorted(KNOWN_KEYS))
         raise UsageError(f"context: unknown key(s) {', '.join(unknown)}; known keys: {known}")
     engine = _choice(raw, "engine", ("mysql", "postgres"), "mysql")
+    stage = _choice(raw, "stage", ("dev", "prod"), "dev")
     ctx = InfraContext(
         region=_match(raw, "region", _REGION, "ap-northeast-1", "a region like ap-northeast-1"),
         stage=cast("Literal['dev', 'prod']", _choice(raw, "stage", ("dev", "prod"), "dev")),
@@ -110,6 +114,9 @@ def parse_context(mapping: Mapping[str, object]) -> InfraContext:
         monthly_budget_usd=_integer(raw, "monthly_budget_usd", 200, 1, 1_000_000),
         anomaly_threshold_usd=_integer(raw, "anomaly_threshold_usd", 20, 1, 1_000_000),
         anomaly_monitor=_anomaly_monitor(raw),
+        snapshot_before_migration=_boolean(
+            raw, "snapshot_before_migration", default=stage == "prod"
+        ),
         waf=_boolean(raw, "waf", default=False),
         waf_rate_limit=_integer(raw, "waf_rate_limit", DEFAULT_WAF_RATE_LIMIT, 10, 2_000_000_000),
         alarm_email=_optional(raw, "alarm_email", _EMAIL, "an e-mail address"),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Duration, Fn, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Fn, IgnoreMode, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -35,6 +35,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -125,6 +126,36 @@ class Migration(Construct):
         self.dead_letter_queue = self._queue("DeadLetterQueue")
         self.schedule = self._schedule(schedule_name, expression, timezone)
         self.failure_rule = self._failure_rule(cluster, topic)
+
+    def snapshot_before_migrating(self, instance: rds.IDatabaseInstance) -> None:
+        """The job takes a manual snapshot of `instance` when something is pending.
+
+        `dbtier.backup.before` names it `<instance>-pre-<revision>-<time>`; the task
+        role may create and tag snapshots of that name and of that instance only.
+        """
+        job = self.task_definition.default_container
+        if job is None:  # pragma: no cover - the constructor adds the container
+            return
+        job.add_environment("DBTIER_SNAPSHOT_BEFORE", "1")
+        job.add_environment("DBTIER_RDS_INSTANCE_ID", instance.instance_identifier)
+        snapshots = Stack.of(self).format_arn(
+            service="rds",
+            resource="snapshot",
+            resource_name=f"{instance.instance_identifier}-pre-*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.task_definition.task_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["rds:CreateDBSnapshot"],
+                resources=[instance.instance_arn, snapshots],
+            )
+        )
+        self.task_definition.task_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["rds:AddTagsToResource", "rds:DescribeDBSnapshots"],
+                resources=[snapshots],
+            )
+        )
 
     def _queue(self, construct_id: str) -> sqs.Queue:
         return sqs.Queue(
@@ -327,13 +358,17 @@ class Migration(Construct):
 
         job = {"Job": "migrate"}
         return cloudwatch.MathExpression(
-            expression="FILL(stopped, 0) + FILL(failed, 0) + FILL(unreachable, 0)",
+            expression=(
+                "FILL(stopped, 0) + FILL(failed, 0) + FILL(unreachable, 0) + FILL(refused, 0)"
+            ),
             using_metrics={
                 "stopped": summed(
                     "AWS/Events", "TriggeredRules", {"RuleName": self.failure_rule.rule_name}
                 ),
                 "failed": summed(EMF_NAMESPACE, OUTCOMES["failed"], job),
                 "unreachable": summed(EMF_NAMESPACE, OUTCOMES["unreachable"], job),
+                # A run refused by the lint gate or a dirty database migrates nothing.
+                "refused": summed(EMF_NAMESPACE, OUTCOMES["refused"], job),
             },
             label="failed migrations",
             period=five,

@@ -117,6 +117,8 @@ class DbtierStack(Stack):
             expression=context.migration_schedule,
             timezone=context.migration_timezone,
         )
+        if context.snapshot_before_migration:
+            self.migration.snapshot_before_migrating(self.data.instance)
         # The job keeps the app user: its name, where a new password goes, the master's ARN.
         self.users.grant_migration(self.migration.task_definition)
         job = self.migration.task_definition.default_container

@@ -128,6 +128,18 @@ def suppress_reviewed_findings(stack: DbtierStack, context: InfraContext) -> Non
             "of a DLQ would only move the alarm, which watches this queue's depth.",
         ),
     )
+    if context.snapshot_before_migration:
+        _suppress(
+            migration.task_definition.task_role,
+            Finding(
+                "AwsSolutions-IAM5",
+                "A pre-migration snapshot is named <instance>-pre-<revision>-<time> "
+                "(dbtier.backup.before) and the revision and time are known only when the job "
+                "runs; the wildcard covers only snapshots of this instance with that prefix.",
+                applies_to_regex=r"/^Resource::arn:<AWS::Partition>:rds:[a-z0-9-]+:"
+                r"<AWS::AccountId>:snapshot:.*-pre-\*$/",
+            ),
+        )
     _suppress(
         migration.launcher_failures,
         Finding(
