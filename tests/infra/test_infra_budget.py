@@ -92,7 +92,7 @@ class TestConnectionBudget:
         connections = load_profile(profile).connections
         assert connections.budget(stage).total <= designed
         # the design is sized for the largest stage: prod's 6 tasks × 200 % × (5 + 5) + 6
-        assert connections.budget().total == 126 <= designed
+        assert connections.budget().total == 127 <= designed
 
     def test_a_budget_above_max_connections_refuses_synthesis(self, tmp_path: Path) -> None:
         pinned = variant(tmp_path, NIPPO, name="pinned", connections__max_connections=100)
@@ -108,15 +108,15 @@ class TestConnectionBudget:
             "deploy maximum 200 %",
             "= 120",
             "migration job 1",
-            "rotation 2",
+            "rotation 3",
             "other clients 3",
-            "= 126 > max_connections 100",
+            "= 127 > max_connections 100",
             "prod stage",
         ):
             assert term in message, term
         assert not (out / "manifest.json").exists()
-        # the same profile fits the dev stage: 10 × 4 + 6 = 46 connections
-        assert spec_from_profile(pinned, engine="mysql").check_budget("dev").total == 46
+        # the same profile fits the dev stage: 10 × 4 + 7 = 47 connections
+        assert spec_from_profile(pinned, engine="mysql").check_budget("dev").total == 47
 
     def test_cli_exits_1_naming_the_budget(self, tmp_path: Path) -> None:
         pinned = variant(tmp_path, NIPPO, name="pinned", connections__max_connections=100)
@@ -135,7 +135,7 @@ class TestConnectionBudget:
         )
         assert result.exit_code == 1
         flat = " ".join(result.output.split())
-        assert "exceeds max_connections" in flat and "= 126 > max_connections 100" in flat
+        assert "exceeds max_connections" in flat and "= 127 > max_connections 100" in flat
 
 
 class TestEngines:

@@ -32,13 +32,13 @@ def test_design_prints_the_connection_budget_of_each_stage() -> None:
     assert table.exit_code == 0, table.output
     text = " ".join(table.output.split())
     assert "Connection budget" in text
-    for stage, tasks, total in (("dev", 4, 46), ("prod", 12, 126)):
+    for stage, tasks, total in (("dev", 4, 47), ("prod", 12, 127)):
         assert f"(pool 5 + overflow 5) × {tasks} tasks ({stage} stage, auto scaling maximum" in text
-        assert f"+ migration job 1 + rotation 2 + other clients 3 = {total}" in text
+        assert f"+ migration job 1 + rotation 3 + other clients 3 = {total}" in text
     data = json.loads(invoke("design", str(EXAMPLES / "nippo.yaml"), "-f", "json").output)
     prod = next(b for b in data["connection_budget"] if b["stage"] == "prod")
-    assert (prod["max_tasks"], prod["tasks_during_deploy"], prod["total"]) == (6, 12, 126)
-    assert prod["fits"] is True and data["max_connections"] == 155
+    assert (prod["max_tasks"], prod["tasks_during_deploy"], prod["total"]) == (6, 12, 127)
+    assert prod["fits"] is True and data["max_connections"] == 156
     note = invoke("design", str(EXAMPLES / "nippo.yaml"), "-f", "markdown").output
     assert "## Connection budget" in note
 

@@ -80,8 +80,8 @@ def test_profile_maps_to_the_form(make_profile: Any) -> None:
     assert form.cpus == 2
     assert form.db_type == "oltp"
     assert form.db_size == "less_ram"
-    assert form.connections == 157  # the same connection count dbtier designs for
-    assert pgtune(profile)["max_connections"] == "157"
+    assert form.connections == 158  # the same connection count dbtier designs for
+    assert pgtune(profile)["max_connections"] == "158"
     olap = pgtune_inputs(
         make_profile(engine="postgres17", workload__kind="olap", workload__data_size_gib=100)
     )

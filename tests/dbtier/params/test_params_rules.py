@@ -39,12 +39,12 @@ def test_static_parameters_wait_for_reboot(make_profile: Any) -> None:
 
 def test_max_connections_comes_from_pools_not_memory(make_profile: Any) -> None:
     result = design(make_profile())
-    # (5 + 5) × 6 tasks (prod's maximum) × 200 % + 1 migration + 2 rotation + 3 others = 126;
+    # (5 + 5) × 6 tasks (prod's maximum) × 200 % + 1 migration + 3 rotation + 3 others = 127;
     # × 1.2 = 152; + 3 reserved
-    assert result.max_connections == 155
+    assert result.max_connections == 156
     rationale = result.parameter("max_connections").rationale
     assert "(pool 5 + overflow 5) × 12 tasks" in rationale
-    assert "migration job 1 + rotation 2 + other clients 3 = 126" in rationale
+    assert "migration job 1 + rotation 3 + other clients 3 = 127" in rationale
     rds = int(rds_default_values("mysql8.4", "db.t4g.medium")["max_connections"])
     assert result.max_connections < rds
     bigger = design(make_profile(instance_class="db.r7g.2xlarge"))
@@ -52,16 +52,16 @@ def test_max_connections_comes_from_pools_not_memory(make_profile: Any) -> None:
 
 
 def test_more_tasks_mean_more_connections(make_profile: Any) -> None:
-    # a fixed count: (5 + 5) × 4 tasks × 200 % + 6 = 46 → 59; × 8 + 6 = 86 → 107
-    assert design(make_profile(connections__tasks=2)).max_connections == 59
-    assert design(make_profile(connections__tasks=4)).max_connections == 107
+    # a fixed count: (5 + 5) × 4 tasks × 200 % + 7 = 47 → 60; × 8 + 7 = 87 → 108
+    assert design(make_profile(connections__tasks=2)).max_connections == 60
+    assert design(make_profile(connections__tasks=4)).max_connections == 108
 
 
 def test_the_largest_stage_maximum_sizes_max_connections(make_profile: Any) -> None:
     ranges = {"dev": {"min": 1, "max": 2}, "prod": {"min": 2, "max": 3}}
     result = design(make_profile(connections__tasks=ranges))
     # prod's 3 at 200 % = 6 tasks × 10 + 6 = 66 → ceil(79.2) = 80 + 3
-    assert result.max_connections == 83
+    assert result.max_connections == 84
     assert "auto scaling maximum 3" in result.parameter("max_connections").rationale
 
 
@@ -78,8 +78,8 @@ def test_a_pinned_max_connections_is_kept_and_a_short_one_is_noted(make_profile:
 def test_peak_beyond_the_pools_is_noted(make_profile: Any) -> None:
     result = design(make_profile(connections__peak_concurrent=200))
     assert any("peak_concurrent 200" in note for note in result.notes)
-    # the peak replaces the pools' 120; migration 1 + rotation 2 + others 3 stay
-    assert result.max_connections == 3 + -(-(200 + 6) * 12 // 10)
+    # the peak replaces the pools' 120; migration 1 + rotation 3 + others 3 stay
+    assert result.max_connections == 3 + -(-(200 + 7) * 12 // 10)
 
 
 # -- memory
