@@ -27,12 +27,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from rich.console import Console
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
 from dbtier.backup import restore_drill, take_backup
 from dbtier.config import Settings
 from dbtier.db import make_engine
+from dbtier.dbusers.grants import ensure_app_user
 from dbtier.params import design, load_profile, to_conf
 from dbtier.review import build_review, gather, to_html, to_markdown
 from dbtier.schema import er
@@ -127,20 +128,39 @@ def _auth(token: str) -> dict[str, str]:
 
 
 def log_every_statement(engine: Any) -> None:
-    """Session-level: every statement of the replay reaches the slow log / server log."""
-    statement = (
-        "SET log_min_duration_statement = 0"
-        if engine.dialect.name == "postgresql"
-        else "SET SESSION long_query_time = 0"
-    )
+    """Session-level on MariaDB: every statement of the replay reaches the slow log.
+
+    (PostgreSQL: `app_user` sets it on the application role instead, since only a
+    superuser may set log_min_duration_statement in a session.)
+    """
+    if engine.dialect.name == "postgresql":
+        return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute(statement)
+        cursor.execute("SET SESSION long_query_time = 0")
         cursor.close()
-        if engine.dialect.name == "postgresql":
-            dbapi_connection.commit()
+
+
+def app_user(url: Any) -> Any:
+    """Create the DML-only application user on `url`'s database; its URL."""
+    created: dict[str, str] = {}
+
+    def publish(user: str, password: str) -> None:
+        created.update(user=user, password=password)
+
+    admin = create_engine(url)
+    try:
+        with admin.connect() as conn:
+            ensure_app_user(conn, "nippo_app", publish=publish)
+            conn.commit()
+        if admin.dialect.name == "postgresql":
+            with admin.begin() as conn:
+                conn.execute(text("ALTER ROLE nippo_app SET log_min_duration_statement = 0"))
+    finally:
+        admin.dispose()
+    return url.set(username=created["user"], password=created["password"])
 
 
 def synthesize(context: list[str], out: Path) -> Path:
@@ -160,7 +180,10 @@ def example(name: str, args: argparse.Namespace, work: Path) -> None:
         server.execute("CREATE DATABASE nippo")
         url = server.url(database="nippo")
         upgrade_to_head(url)
-        settings = Settings(database_url=url.render_as_string(hide_password=False))
+        # The service's own user, as `dbtier up --admin-url` and the migration job keep it:
+        # DML only. The service and the review connect as it, not as the superuser.
+        app_url = app_user(url)
+        settings = Settings(database_url=app_url.render_as_string(hide_password=False))
         engine = make_engine(settings)
         log_every_statement(engine)
         rng = random.Random(1)  # noqa: S311  (reproducible example data, not secrets)
@@ -177,7 +200,7 @@ def example(name: str, args: argparse.Namespace, work: Path) -> None:
             replay(client, [p.token for p in people], [p.id for p in people], args.rounds)
         engine.dispose()
         backups = work / name / "backups"
-        take_backup(url, backups)
+        take_backup(url, backups)  # backups and drills run as the server's admin
         drill = restore_drill(url, backups)
         console.log(f"{name}: restore drill passed={drill.passed}")
         console.log(f"{name}: synthesizing the stack")
@@ -196,7 +219,8 @@ def example(name: str, args: argparse.Namespace, work: Path) -> None:
             review_engine.dispose()
         review = build_review(evidence, f"nippo on {name}: database design review")
         review.inputs["database"] = (
-            f"throwaway {name} server, database nippo (see scripts/review_examples.py)"
+            f"throwaway {name} server, database nippo, as the DML-only user nippo_app "
+            "(see scripts/review_examples.py)"
         )
         review.inputs["slow logs"] = f"{log.name}: every statement of the load and the replay"
         review.inputs["backups"] = "a backup and restore drill taken by the script"
