@@ -158,6 +158,9 @@ def app_user(url: Any) -> Any:
         if admin.dialect.name == "postgresql":
             with admin.begin() as conn:
                 conn.execute(text("ALTER ROLE nippo_app SET log_min_duration_statement = 0"))
+                # Read-only monitoring: lets params check see every setting (as RDS's
+                # rds_superuser-granted pg_monitor would), no data or DDL rights.
+                conn.execute(text("GRANT pg_read_all_settings TO nippo_app"))
     finally:
         admin.dispose()
     return url.set(username=created["user"], password=created["password"])
@@ -199,6 +202,8 @@ def example(name: str, args: argparse.Namespace, work: Path) -> None:
             console.log(f"{name}: replaying the read mix")
             replay(client, [p.token for p in people], [p.id for p in people], args.rounds)
         engine.dispose()
+        if name == "postgres":  # the review's own session keeps the design's value
+            server.execute("ALTER ROLE nippo_app RESET log_min_duration_statement", "nippo")
         backups = work / name / "backups"
         take_backup(url, backups)  # backups and drills run as the server's admin
         drill = restore_drill(url, backups)
