@@ -9,38 +9,17 @@ database cannot be reached.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from sqlalchemy import MetaData
 from sqlalchemy.exc import OperationalError
 
 from dbtier.cli._common import DatabaseUrlOption, DataDirOption, command, settings_from
 from dbtier.errors import DatabaseUnreachable, UsageError
+from dbtier.schema.models import load_models
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def load_models(spec: str) -> MetaData | None:
-    """`nippo` (the reference service's models), `none`, or `package.module:attribute`."""
-    if spec == "none":
-        return None
-    if spec == "nippo":
-        import nippo.models  # noqa: F401  (registers the tables on Base.metadata)
-        from nippo.db import Base
-
-        return Base.metadata
-    module_name, _, attr = spec.partition(":")
-    try:
-        found: Any = getattr(importlib.import_module(module_name), attr or "metadata")
-    except (ImportError, AttributeError) as exc:
-        raise UsageError(f"--models {spec}: {exc}; give MODULE:ATTR naming a MetaData") from None
-    metadata = getattr(found, "metadata", found)
-    if not isinstance(metadata, MetaData):
-        raise UsageError(f"--models {spec}: {type(found).__name__} is not a SQLAlchemy MetaData")
-    return metadata
 
 
 @app.command("review")

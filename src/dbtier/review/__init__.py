@@ -73,9 +73,9 @@ def gather(
 
 
 def _gather_database(ev: Evidence, engine: Any, storage: float | None) -> None:
-    from dbtier.cli.schema import load_models
     from dbtier.review.session import database_users, session_facts
     from dbtier.schema import review_schema
+    from dbtier.schema.models import load_models
 
     ev.schema = review_schema(engine, models=load_models("nippo"), storage_gib=storage)
     ev.session = session_facts(engine)

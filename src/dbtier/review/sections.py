@@ -420,18 +420,13 @@ def _security_from_template(s: Section, template: Template) -> None:
         "template",
     )
     groups = {ref for g in props.get("VPCSecurityGroups", []) for ref in refs(g)}
-    open_rules = [
-        p
-        for _, r in template.of_type("AWS::EC2::SecurityGroupIngress")
-        if refs(r.get("Properties", {}).get("GroupId")) & groups
-        for p in [r.get("Properties", {})]
-        if p.get("CidrIp") or p.get("CidrIpv6")
-    ]
-    sources = [
-        r.get("Properties", {}).get("Description", "?")
+    ingress = [
+        r.get("Properties", {})
         for _, r in template.of_type("AWS::EC2::SecurityGroupIngress")
         if refs(r.get("Properties", {}).get("GroupId")) & groups
     ]
+    open_rules = [p for p in ingress if p.get("CidrIp") or p.get("CidrIpv6")]
+    sources = [p.get("Description", "?") for p in ingress]
     s.add(
         "database security group",
         "fail" if open_rules else "pass",

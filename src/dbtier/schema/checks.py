@@ -249,8 +249,7 @@ def declared_constraints(facts: SchemaFacts, models: MetaData) -> Iterator[Findi
 
 
 def _declared_unique(model: Any) -> list[tuple[str, ...]]:
-    sets = [tuple(c.name for c in model.columns if c.unique)]
-    sets = [(c,) for c in sets[0]]
+    sets: list[tuple[str, ...]] = [(c.name,) for c in model.columns if c.unique]
     for constraint in model.constraints:
         if isinstance(constraint, UniqueConstraint):
             sets.append(tuple(c.name for c in constraint.columns))

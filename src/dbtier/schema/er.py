@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dbtier.schema.facts import SchemaFacts, Table
+from dbtier.schema.facts import TOOL_TABLES, SchemaFacts, Table
 
 _TYPE_WORD = re.compile(r"[^a-z0-9_]+")
 
@@ -68,8 +68,6 @@ def dot(facts: SchemaFacts, *, include_tool_tables: bool = False) -> str:
 
 
 def _tables(facts: SchemaFacts, include_tool_tables: bool) -> list[Table]:
-    from dbtier.schema.facts import TOOL_TABLES
-
     return [t for t in facts.tables if include_tool_tables or t.name not in TOOL_TABLES]
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from dbtier.cli import app
-from dbtier.cli.schema import load_models
 from dbtier.schema import review_schema
 from dbtier.schema.checks import Finding
+from dbtier.schema.models import load_models
 from nippo.migrations import upgrade_to_head
 from nippo.models import Report, ReportTask, User
 
