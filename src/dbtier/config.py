@@ -11,7 +11,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dbtier.tls import TlsMode
@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(default=20, ge=1, le=1_000_000)
     trusted_proxies: str = ""
 
+    # The pages (nippo.web, docs/web.md): the key that signs the session cookie (every
+    # task behind one load balancer needs the same one; unset: a random key per process,
+    # so sessions end when it restarts), how long a session lasts without a visit, and
+    # the users (names, comma-separated) who may open the operator page.
+    session_secret: SecretStr | None = Field(default=None, repr=False)
+    session_max_age: int = Field(default=8 * 3600, ge=60, le=30 * 24 * 3600)
+    operators: str = ""
+
     @field_validator("trusted_proxies")
     @classmethod
     def _cidrs(cls, value: str) -> str:
@@ -108,6 +116,11 @@ class Settings(BaseSettings):
         """`trusted_proxies` parsed."""
         parts = (p.strip() for p in self.trusted_proxies.split(","))
         return [ipaddress.ip_network(p, strict=False) for p in parts if p]
+
+    @property
+    def operator_names(self) -> frozenset[str]:
+        """`operators` parsed."""
+        return frozenset(filter(None, (n.strip() for n in self.operators.split(","))))
 
     @property
     def in_flight_limit(self) -> int:

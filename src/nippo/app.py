@@ -21,6 +21,7 @@ from nippo.api.throttle import FailedTokenThrottle, ThrottleFailedTokens
 from nippo.service.health import shipped_heads
 from nippo.service.limits import MAX_BODY_BYTES
 from nippo.service.readiness_probe import ReadinessProbe
+from nippo.web import install as install_pages
 
 DESCRIPTION = """\
 Daily learning reports, the seed's own domain. Learners keep one report a day
@@ -76,8 +77,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.readiness = ReadinessProbe(probe_engine, app.state.heads, settings.readiness_timeout)
     app.state.throttle = FailedTokenThrottle(settings.auth_failures_per_minute)
     app.state.trusted_proxies = settings.trusted_networks
-    # Added last runs first: the database guard (in unavailable.install), throttle,
-    # then the character guard, then the body limit.
+    # Added last runs first: the pages' session (in install_pages), the database guard
+    # (in unavailable.install), throttle, then the character guard, then the body limit.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RefuseUnstorableInput)
     app.add_middleware(ThrottleFailedTokens, prefix=f"{API_PREFIX}/")
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     unavailable.install(app, settings)  # after: its handlers override the generic 503
     app.include_router(health.router)
     app.include_router(api_router())
+    install_pages(app, settings, api_prefix=API_PREFIX)  # last: wraps the error handlers
     return app
 
 

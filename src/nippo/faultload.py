@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from pydantic import SecretStr
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -157,7 +158,10 @@ class Served:
     def _env(self) -> dict[str, str]:
         values = self.settings.model_dump(exclude_none=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("DBTIER_")}
-        env |= {f"DBTIER_{k.upper()}": str(v) for k, v in values.items()}
+        env |= {
+            f"DBTIER_{k.upper()}": v.get_secret_value() if isinstance(v, SecretStr) else str(v)
+            for k, v in values.items()
+        }
         env["DBTIER_DATABASE_URL"] = str(self.settings.database_url)
         return env
 

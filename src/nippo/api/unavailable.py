@@ -33,7 +33,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -168,7 +168,11 @@ class DatabaseGuard:
             in_flight=self.in_flight,
             status=503,
         )
-        response = unavailable_response(kind, self.retry_after)
+        response: Response = unavailable_response(kind, self.retry_after)
+        # The pages (nippo.web) answer a browser with the same 503 as a page.
+        render = getattr(getattr(scope.get("app"), "state", None), "render_refusal", None)
+        if render is not None:
+            response = render(scope, response)
         with contextlib.suppress(OSError):
             await response(scope, _no_body, send)
 
