@@ -9,6 +9,7 @@
     ├── MigrationFailed              exit 1  a migration raised; names the revision
     ├── LaunchFailed                 exit 1  the launcher could not start the migration job
     ├── DesignError                  exit 1  a parameter design that fails its checks
+    ├── DigestFailed                 exit 1  a log digest's worker process died
     └── SynthesisError               exit 1  the CDK app reported errors (e.g. cdk-nag)
 
 The reference service's HTTP-flavoured refusals (NotFound, Conflict,
@@ -69,6 +70,12 @@ class DesignError(DbtierError):
     exit_code = 1
 
 
+class DigestFailed(DbtierError):
+    """A process digesting part of a log ended without a result (killed, out of memory)."""
+
+    exit_code = 1
+
+
 class SynthesisError(DbtierError):
     """The CDK app synthesized with error annotations (an unsuppressed cdk-nag finding)."""
 
@@ -80,6 +87,7 @@ __all__ = [
     "DatabaseUnreachable",
     "DbtierError",
     "DesignError",
+    "DigestFailed",
     "LaunchFailed",
     "MigrationFailed",
     "ProfileError",

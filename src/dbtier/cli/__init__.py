@@ -13,8 +13,6 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dbtier import __version__
-from dbtier.cli import service
 from dbtier.errors import DbtierError
 
 # Sub-commands load their module only when they run: the migration task's
@@ -33,6 +31,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "db": ("dbtier.cli.db", "Back up, restore, and drill restores."),
     "review": ("dbtier.cli.review", "Write the design review (Markdown and HTML)."),
 }
+# Root commands (not groups) loaded the same way: module, help.
+_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "up": ("dbtier.cli.service", "Migrate, then serve nippo with the schedule beside it."),
+}
 
 
 class _LazyGroup(TyperGroup):
@@ -42,9 +44,16 @@ class _LazyGroup(TyperGroup):
     """
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return [*super().list_commands(ctx), *_LAZY]
+        return [*super().list_commands(ctx), *_LAZY_COMMANDS, *_LAZY]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in _LAZY_COMMANDS:
+            module_name, help_text = _LAZY_COMMANDS[cmd_name]
+            single: typer.Typer = importlib.import_module(module_name).app
+            command = typer.main.get_command(single)
+            command.name = cmd_name
+            command.short_help = help_text
+            return command
         if cmd_name not in _LAZY:
             return super().get_command(ctx, cmd_name)
         module_name, help_text = _LAZY[cmd_name]
@@ -68,6 +77,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from dbtier import __version__
+
         typer.echo(f"dbtier {__version__}")
         raise typer.Exit(0)
 
@@ -79,9 +90,6 @@ def _root(
     ),
 ) -> None:
     """Run a FastAPI service's database tier on AWS the way careful engineers would."""
-
-
-service.register(app)
 
 
 def main() -> None:

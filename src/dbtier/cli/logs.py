@@ -3,9 +3,11 @@
     dbtier logs digest [FILE ...] [--rds-instance ID [--rds-log-file NAME ...]]
                        [--cloudwatch-log-group GROUP] [--since T] [--until T]
                        [--top N] [--sort total|count|avg|p95] [--format table|markdown|json]
+                       [--jobs N]
 
 Files may be plain or gzip, MySQL/MariaDB slow logs or PostgreSQL logs
-(stderr, RDS prefix, csvlog), several at once. Bad flags exit 2; malformed
+(stderr, RDS prefix, csvlog), several at once. A large plain file is parsed by
+one process per CPU (--jobs 1: one process). Bad flags exit 2; malformed
 entries are counted and reported, never fatal.
 """
 
@@ -93,6 +95,13 @@ def digest_command(
         str,
         typer.Option("--input-format", help="auto, mysql-slow, postgres or postgres-csv."),
     ] = "auto",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            help="Processes for one large plain file (0: one per CPU; 1: this one only).",
+        ),
+    ] = 0,
 ) -> None:
     """Group the statements of slow logs into query classes and rank them."""
     from dbtier.observe import sources as src
@@ -110,6 +119,8 @@ def digest_command(
         )
     if top < 0:
         raise UsageError(f"--top: {top} is negative; give 0 for all classes")
+    if jobs < 0:
+        raise UsageError(f"--jobs: {jobs} is negative; give 0 for one process per CPU")
     start, end = parse_moment("--since", since), parse_moment("--until", until)
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}")
@@ -132,7 +143,9 @@ def digest_command(
             )
     if not log_sources:
         raise UsageError("give log files, --rds-instance or --cloudwatch-log-group")
-    digest = digest_sources(log_sources, input_format=input_format, since=start, until=end)
+    digest = digest_sources(
+        log_sources, input_format=input_format, since=start, until=end, jobs=jobs or None
+    )
     text, summary = render(digest, top_classes(digest, sort, top or None), fmt)
     typer.echo(text, nl=False)
     for line in summary:

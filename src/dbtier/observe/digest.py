@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 from ddsketch import DDSketch
 
-from dbtier.observe.fingerprint import fingerprint_bytes
+from dbtier.observe.fingerprint import SKELETON_TABLE, digit_blind, fingerprint_bytes
 
 EXACT_LIMIT = 1000
 SKETCH_ACCURACY = 0.01
-_RAW_CACHE_LIMIT = 20_000
+_CACHE_LIMIT = 20_000
 
 
 class QueryClass:
@@ -75,6 +75,30 @@ class QueryClass:
             add(value, times)
         self.durations = []
 
+    def merge(self, later: QueryClass) -> None:
+        """Add the aggregates of the same class over a later part of the log.
+
+        Gives what one pass over both parts gives: ties of the slowest keep
+        the earlier example, and the durations stay exact below EXACT_LIMIT
+        statements and otherwise end in one sketch (DDSketch bins add up).
+        """
+        self.count += later.count
+        self.total_s += later.total_s
+        self.lock_s += later.lock_s
+        self.rows_sent += later.rows_sent
+        self.rows_examined += later.rows_examined
+        if later.max_s > self.max_s:
+            self.max_s, self.example = later.max_s, later.example
+        self.first = min(self.first, later.first)
+        self.last = max(self.last, later.last)
+        if later.sketch is not None:
+            if self.sketch is None:
+                self.sketch = DDSketch(relative_accuracy=SKETCH_ACCURACY)
+            self.sketch.merge(later.sketch)
+        self.durations.extend(later.durations)
+        if self.sketch is not None or len(self.durations) >= EXACT_LIMIT:
+            self.fold()
+
     def p95(self) -> tuple[float, bool]:
         """The 95th percentile of the durations and whether it is estimated."""
         if self.sketch is None:
@@ -108,6 +132,12 @@ class Problems:
         """How many entries were skipped."""
         return sum(self.counts.values())
 
+    def merge(self, later: Problems) -> None:
+        """Add the problems found in a later part of the log."""
+        for kind, count in later.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + count
+        self.samples.extend(later.samples[: max(0, 5 - len(self.samples))])
+
 
 class Digest:
     """All query classes of one or more logs, plus what was skipped and why."""
@@ -124,7 +154,10 @@ class Digest:
         self.bytes_read = 0
         self.sources: list[str] = []
         self._ranged = since is not None or until is not None
-        self._raw: dict[bytes, QueryClass] = {}
+        # Statement -> class caches: by skeleton for digit-blind statements (see
+        # fingerprint.py), by the statement itself for the rest; cleared when full.
+        self._by_skeleton: dict[bytes, QueryClass] = {}
+        self._by_statement: dict[bytes, QueryClass] = {}
 
     def add(
         self,
@@ -143,9 +176,10 @@ class Digest:
             self.filtered += 1
             return
         self.events += 1
-        query_class = self._raw.get(statement)
+        key = statement.translate(SKELETON_TABLE)  # fingerprint.skeleton, inline
+        query_class = self._by_skeleton.get(key)
         if query_class is None:
-            query_class = self._class_of(statement)
+            query_class = self._class_of(statement, key)
         query_class.count += 1
         query_class.total_s += seconds
         if lock_s:
@@ -165,19 +199,47 @@ class Digest:
         if len(durations) >= EXACT_LIMIT:
             query_class.fold()
 
+    def merge(self, later: Digest) -> None:
+        """Add a digest of a later part of the same log (its `sources` are not repeated)."""
+        for fingerprint, query_class in later.classes.items():
+            mine = self.classes.get(fingerprint)
+            if mine is None:
+                self.classes[fingerprint] = query_class
+            else:
+                mine.merge(query_class)
+        self.problems.merge(later.problems)
+        for kind, count in later.ignored.items():
+            self.ignored[kind] = self.ignored.get(kind, 0) + count
+        self.events += later.events
+        self.filtered += later.filtered
+        self.bytes_read += later.bytes_read
+
+    def without_caches(self) -> Digest:
+        """This digest with its statement caches dropped (before it is sent between processes)."""
+        self._by_skeleton = {}
+        self._by_statement = {}
+        return self
+
     def _in_range(self, timestamp: float) -> bool:
         return (self.since is None or timestamp >= self.since) and (
             self.until is None or timestamp < self.until
         )
 
-    def _class_of(self, statement: bytes) -> QueryClass:
-        key = fingerprint_bytes(statement)
-        query_class = self.classes.get(key)
+    def _class_of(self, statement: bytes, key: bytes) -> QueryClass:
+        blind = digit_blind(statement)
+        cache = self._by_skeleton if blind else self._by_statement
+        if not blind:
+            key = statement
+            cached = cache.get(key)
+            if cached is not None:
+                return cached
+        fingerprint = fingerprint_bytes(statement)
+        query_class = self.classes.get(fingerprint)
         if query_class is None:
-            query_class = self.classes[key] = QueryClass(key)
-        if len(self._raw) >= _RAW_CACHE_LIMIT:
-            self._raw.clear()
-        self._raw[statement] = query_class
+            query_class = self.classes[fingerprint] = QueryClass(fingerprint)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = query_class
         return query_class
 
     @property

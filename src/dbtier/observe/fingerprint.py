@@ -24,6 +24,16 @@ lets the digest be checked against it. Speed matters as much: the work runs
 on bytes (pt's `lc` is ASCII-only as well), steps 1-3 are one combined regex
 pass where pt makes several, and steps 4 are cached on the result of step 3,
 which repeats for every execution of the same statement shape.
+
+Digit-blind statements: every rule treats the ten digits alike (a digit
+outside a quoted string starts a number, one inside is part of the string),
+so statements that differ only in which digits they hold have one
+fingerprint, unless a rule that keeps or names digits applies (mysqldump's
+`/*!40001`, `call proc1(`, `administrator command:`). `skeleton`
+(every digit made `0`, one C call) is then a cache key worth having: the
+many executions of one statement shape with different ids and values
+(`id=5012`, sysbench's `'83868641912-...'`) share it. `digit_blind` says
+whether a statement is one of those; it depends on the skeleton alone.
 """
 
 from __future__ import annotations
@@ -123,17 +133,40 @@ def _shape(abstracted: bytes) -> bytes:
     return query
 
 
-def fingerprint_bytes(query: bytes) -> bytes:
-    """The fingerprint of one statement (bytes in, bytes out); see the module docstring."""
+SKELETON_TABLE = bytes.maketrans(b"123456789", b"000000000")
+
+
+def skeleton(query: bytes) -> bytes:
+    """`query` with every digit made `0`: one fingerprint per skeleton if `digit_blind`."""
+    return query.translate(SKELETON_TABLE)
+
+
+def digit_blind(query: bytes) -> bool:
+    """Whether the fingerprint ignores which digits `query` holds: true unless a rule that
+    keeps or names digits may apply (mysqldump, `call`, `administrator command:`).
+    The same for every statement of one skeleton (no digit is looked at)."""
+    return not (
+        query.startswith((b"SELECT /*!", b"administrator command: "))
+        or query.lstrip()[:4].lower() == b"call"
+    )
+
+
+def _plain(query: bytes) -> bool:
+    """No special case, comment or escape can apply: literals and shape are all there is."""
     head = query[:8].lower()
-    if (
+    return (
         head[:1].isalpha()
         and not head.startswith(_SPECIAL_HEADS)
         and b"/*" not in query
         and b"--" not in query
         and b"#" not in query
         and b"\\" not in query
-    ):
+    )
+
+
+def fingerprint_bytes(query: bytes) -> bytes:
+    """The fingerprint of one statement (bytes in, bytes out); see the module docstring."""
+    if _plain(query):
         return _abstract(query)
     special = _special(query)
     if special is not None:
@@ -168,4 +201,4 @@ def fingerprint(query: str) -> str:
     )
 
 
-__all__ = ["fingerprint", "fingerprint_bytes"]
+__all__ = ["SKELETON_TABLE", "digit_blind", "fingerprint", "fingerprint_bytes", "skeleton"]

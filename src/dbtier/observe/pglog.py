@@ -178,6 +178,19 @@ class StderrParser:
             self._pending = None
 
 
+def next_entry(window: bytes) -> int:
+    """Where the first line in `window` that does not continue a statement begins, or -1.
+
+    A line starting with a tab continues the statement above it; any other
+    line ends it, so a log cut before such a line parses, range by range,
+    into the digest of the whole.
+    """
+    found = window.find(b"\n")
+    while 0 <= found < len(window) - 1 and window[found + 1] == 0x09:  # tab
+        found = window.find(b"\n", found + 1)
+    return -1 if found < 0 or found >= len(window) - 1 else found + 1
+
+
 def _text_lines(chunks: Iterable[bytes], digest: Digest) -> Iterator[str]:
     """Lines of text from byte chunks, for the csv module (which wants str)."""
     carry = b""
@@ -230,4 +243,4 @@ def parse_stderr(chunks: Iterable[bytes], digest: Digest, source: str) -> None:
     StderrParser(digest, source).feed(chunks)
 
 
-__all__ = ["StderrParser", "parse_csvlog", "parse_stderr"]
+__all__ = ["StderrParser", "next_entry", "parse_csvlog", "parse_stderr"]

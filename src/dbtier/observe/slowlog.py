@@ -44,6 +44,21 @@ _HEADER = re.compile(
     )*""",
     re.VERBOSE,
 )
+# The layout nearly every entry has (MariaDB, MySQL 5.7/8, RDS), read by one
+# pattern without alternation; where it does not fit, or the statement then
+# starts like a header line, `_HEADER` reads the entry instead (same result).
+_COMMON_HEADER = re.compile(
+    rb"""(?:\#?\ Time:\ ([^\n]*)\n)?
+    \#?\ User@Host:[^\n]*\n
+    (?:\#\ Thread_id:[^\n]*\n)?
+    \#\ Query_time:\ ([0-9.]+)\s+Lock_time:\ ([0-9.]+)
+        \s+Rows_sent:\ ([0-9]+)\s+Rows_examined:\ ([0-9]+)[^\n]*\n
+    (?:\#\ (?!Query_time:)[^\n]*\n)*
+    (?:use\ [^\n]*\n)?
+    SET\ timestamp=([0-9]+);\n""",
+    re.VERBOSE,
+)
+_HEADER_HEADS = (b"#", b"use ", b"SET ")
 _BANNER = re.compile(
     rb"^(?:T[cC][pP]\s[pP]ort:\s+\d+|\S*(?:mysqld|mariadbd),\sVersion.*"
     rb"(?:started\swith:|embedded\slibrary)|Time\s+Id\s+Command).*\n",
@@ -83,6 +98,8 @@ class SlowLogParser:
             self.digest.bytes_read += len(chunk)
             buffer = carry + chunk if carry else chunk
             cut = buffer.rfind(_SEPARATOR)
+            while cut >= 0 and buffer.startswith(_ADMIN_RECORD, cut + 3):
+                cut = buffer.rfind(_SEPARATOR, 0, cut)  # keep an entry and its admin command
             if cut < 0:
                 carry = buffer
                 continue
@@ -99,6 +116,7 @@ class SlowLogParser:
         records = part.split(_SEPARATOR)
         last = len(records) - 1
         match = _HEADER.match
+        common = _COMMON_HEADER.match
         add = self.digest.add
         skip = -1
         for index, record in enumerate(records):
@@ -110,19 +128,34 @@ class SlowLogParser:
                     record = record[:-1]
                 if not record:
                     continue
+            fast = common(record)
+            if fast is not None:
+                statement = record[fast.end() :]
+                if statement and not statement.startswith(_HEADER_HEADS):
+                    _, query_time, lock_time, rows_sent, rows_examined, stamp = fast.groups()
+                    add(
+                        statement,
+                        float(query_time),
+                        float(stamp),
+                        float(lock_time),
+                        int(rows_sent),
+                        int(rows_examined),
+                    )
+                    continue
             header = match(record)
             assert header is not None  # the pattern also matches the empty string
             query_time, lock_time, rows_sent, rows_examined, stamp = header.group(
                 "qt", "lt", "rs", "rx", "ts"
             )
-            statement: bytes | None = record[header.end() :]
+            statement = record[header.end() :]
             if not statement and index < last and records[index + 1].startswith(_ADMIN_RECORD):
                 skip = index + 1
                 statement = records[skip].strip().rstrip(b";")
             elif query_time is None or not statement or statement[:1] == b"#":
-                statement = self._without_statement(record, query_time, base, part)
-                if statement is None or query_time is None:
+                admin = self._without_statement(record, query_time, base, part)
+                if admin is None or query_time is None:
                     continue
+                statement = admin
             if stamp is not None:
                 timestamp: float | None = float(stamp)
             else:
@@ -151,9 +184,22 @@ class SlowLogParser:
         return None
 
 
+def next_entry(window: bytes) -> int:
+    """Where the first entry that starts in `window` begins (just after `;\\n`), or -1.
+
+    Every `;\\n#` is a cut the parser makes itself, so a log cut there into
+    byte ranges parses, range by range, into the digest of the whole; except
+    before `# administrator command:`, which belongs to the entry above it.
+    """
+    found = window.find(_SEPARATOR)
+    while found >= 0 and window.startswith(_ADMIN_RECORD, found + 3):
+        found = window.find(_SEPARATOR, found + 1)  # the entry's admin command is still its own
+    return -1 if found < 0 else found + 2
+
+
 def parse_slowlog(chunks: Iterable[bytes], digest: Digest, source: str) -> None:
     """Parse a MySQL/MariaDB slow log given as byte chunks into `digest`."""
     SlowLogParser(digest, source).feed(chunks)
 
 
-__all__ = ["SlowLogParser", "parse_slowlog"]
+__all__ = ["SlowLogParser", "next_entry", "parse_slowlog"]

@@ -33,10 +33,30 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 @dataclass(frozen=True)
 class LogSource:
-    """A named log and how to read it as byte chunks (each call reads it afresh)."""
+    """A named log and how to read it as byte chunks (each call reads it afresh).
+
+    `plain_file` is set for an uncompressed local file: one that can be read in
+    byte ranges (`range_chunks`), so several processes can share its parsing.
+    """
 
     name: str
     open_chunks: Callable[[], Iterator[bytes]]
+    plain_file: Path | None = None
+
+
+def range_chunks(path: Path, start: int, end: int) -> Iterator[bytes]:
+    """Bytes `start` to `end` of a plain file, in chunks of at most CHUNK_BYTES."""
+    with path.open("rb") as raw:
+        raw.seek(start)
+        left = end - start
+        while left > 0 and (chunk := raw.read(min(CHUNK_BYTES, left))):
+            left -= len(chunk)
+            yield chunk
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as raw:
+        return raw.read(2) == _GZIP_MAGIC
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
@@ -77,7 +97,8 @@ def local_file(path: Path) -> LogSource:
     """A log file on disk, plain or gzip."""
     if not path.is_file():
         raise UsageError(f"{path}: no such log file")
-    return LogSource(str(path), lambda: _file_chunks(path))
+    plain = None if _is_gzip(path) else path
+    return LogSource(str(path), lambda: _file_chunks(path), plain)
 
 
 def _rds_file_chunks(client: Any, instance: str, name: str) -> Iterator[bytes]:
@@ -181,6 +202,7 @@ __all__ = [
     "aws_client",
     "cloudwatch_source",
     "local_file",
+    "range_chunks",
     "rds_log_files",
     "rds_sources",
 ]

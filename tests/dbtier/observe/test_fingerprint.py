@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbtier.observe.fingerprint import fingerprint, fingerprint_bytes
+from dbtier.observe.fingerprint import digit_blind, fingerprint, fingerprint_bytes, skeleton
 
 CASES = [
     ("SELECT c FROM sbtest1 WHERE id=5012", "select c from sbtest? where id=?"),
@@ -133,4 +133,39 @@ def test_cached_shapes_give_the_same_answer_twice() -> None:
 def test_non_ascii_text_survives() -> None:
     assert fingerprint("SELECT * FROM reports WHERE title = '日報' AND 学習 = 1") == (
         "select * from reports where title = ? and 学習 = ?"
+    )
+
+
+# Every digit replaced by another: what the skeleton cache assumes changes nothing.
+_OTHER_DIGITS = bytes.maketrans(b"0123456789", b"7294015836")
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES)
+def test_digit_blind_statements_keep_their_fingerprint_whatever_the_digits(
+    query: str, expected: str
+) -> None:
+    text = query.encode()
+    other = text.translate(_OTHER_DIGITS)
+    assert digit_blind(text) == digit_blind(skeleton(text)) == digit_blind(other)
+    if digit_blind(text):
+        assert fingerprint_bytes(other) == expected.encode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"SELECT /*!40001 SQL_NO_CACHE */ * FROM `users`",
+        b"CALL add_report1(1, 'x')",
+        b"  call p2()",
+        b"administrator command: Binlog Dump 2",
+    ],
+)
+def test_rules_that_keep_digits_are_not_digit_blind(query: bytes) -> None:
+    assert not digit_blind(query)
+    assert not digit_blind(skeleton(query))
+
+
+def test_skeleton_zeroes_every_digit_and_nothing_else() -> None:
+    assert skeleton(b"SELECT c FROM sbtest3 WHERE id=5012 -- 9") == (
+        b"SELECT c FROM sbtest0 WHERE id=0000 -- 0"
     )
