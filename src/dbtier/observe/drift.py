@@ -3,7 +3,11 @@
 Values are compared in one unit: the design's RDS unit and the server's own
 (`pg_settings.unit` on PostgreSQL; MySQL and MariaDB report bytes and seconds
 as the design does) are both turned into bytes or milliseconds first, booleans
-into 1/0, and strings compared without case. `rds.*` parameters exist only on
+into 1/0, and strings compared without case. Time zones are the same when they
+keep the same clock: a zone without daylight saving and its fixed offset
+(`Asia/Tokyo` and `+09:00`, the offset dbtier's own server config writes for
+MySQL/MariaDB, whose servers rarely have the zone tables loaded; `UTC` and
+`+00:00`). `rds.*` parameters exist only on
 RDS and are left out on other servers. A value the server holds for after a
 restart (PostgreSQL `pending_restart`, MySQL `SET PERSIST_ONLY`) is its own
 kind of drift: set, but not in force.
@@ -13,10 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Literal
 
 from dbtier.observe.server import ServerSnapshot
+from dbtier.params.conf import fixed_offset
 from dbtier.params.design import ParameterDesign
 
 DriftKind = Literal["differs", "pending-restart", "absent"]
@@ -40,6 +46,9 @@ UNIT_FACTORS: dict[str, float] = {
     "h": 3_600_000,
     "d": 86_400_000,
 }
+# MySQL/MariaDB `time_zone`, PostgreSQL `timezone` and `log_timezone`.
+TIME_ZONE_SETTINGS = frozenset({"time_zone", "timezone", "log_timezone"})
+_OFFSET = re.compile(r"([+-])(\d{1,2}):(\d\d)")
 _TRUE = {"on", "true", "yes", "1"}
 _FALSE = {"off", "false", "no", "0"}
 
@@ -93,13 +102,34 @@ def _canonical(value: str, unit: str) -> str | float:
     return lowered
 
 
-def same_value(designed: str, design_unit: str, running: str, running_unit: str) -> bool:
-    """Whether a designed value and a running value are the same setting."""
+def _offset_of(zone: str) -> str | None:
+    """`+HH:MM` for a fixed offset or a zone without daylight saving, else None."""
+    text = zone.strip().strip("'\"")
+    offset = _OFFSET.fullmatch(text)
+    if offset:
+        sign, hours, minutes = offset.groups()
+        total = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
+        return f"{'+' if total >= 0 else '-'}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
+    try:
+        return fixed_offset(text)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+
+
+def same_value(
+    designed: str, design_unit: str, running: str, running_unit: str, *, zone: bool = False
+) -> bool:
+    """Whether a designed value and a running value are the same setting (`zone`: time zones)."""
     left = _canonical(designed, design_unit)
     right = _canonical(running, running_unit)
     if isinstance(left, float) and isinstance(right, float):
         return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
-    return str(left) == str(right)
+    if str(left) == str(right):
+        return True
+    if zone:
+        offset = _offset_of(designed)
+        return offset is not None and offset == _offset_of(running)
+    return False
 
 
 def find_drift(design: ParameterDesign, snapshot: ServerSnapshot) -> list[Drift]:
@@ -116,18 +146,19 @@ def find_drift(design: ParameterDesign, snapshot: ServerSnapshot) -> list[Drift]
             continue
         running_unit = snapshot.units.get(name, parameter.unit)
         pending = snapshot.pending.get(name)
+        zone = name in TIME_ZONE_SETTINGS
         if pending is not None and same_value(
-            parameter.value, parameter.unit, pending, running_unit
+            parameter.value, parameter.unit, pending, running_unit, zone=zone
         ):
-            if not same_value(parameter.value, parameter.unit, running, running_unit):
+            if not same_value(parameter.value, parameter.unit, running, running_unit, zone=zone):
                 drifts.append(
                     Drift(name, "pending-restart", facts[0], running, pending, *facts[1:])
                 )
             continue
-        if not same_value(parameter.value, parameter.unit, running, running_unit):
+        if not same_value(parameter.value, parameter.unit, running, running_unit, zone=zone):
             kind: DriftKind = "pending-restart" if pending is not None else "differs"
             drifts.append(Drift(name, kind, facts[0], running, pending, *facts[1:]))
     return drifts
 
 
-__all__ = ["UNIT_FACTORS", "Drift", "find_drift", "same_value"]
+__all__ = ["TIME_ZONE_SETTINGS", "UNIT_FACTORS", "Drift", "find_drift", "same_value"]

@@ -35,6 +35,40 @@ def test_same_value(
     assert same_value(designed, design_unit, running, running_unit) is same
 
 
+@pytest.mark.parametrize(
+    ("designed", "running", "same"),
+    [
+        ("Asia/Tokyo", "+09:00", True),
+        ("Asia/Tokyo", "+9:00", True),
+        ("+09:00", "Asia/Tokyo", True),
+        ("UTC", "+00:00", True),
+        ("UTC", "-00:00", True),
+        ("Asia/Tokyo", "Japan", True),
+        ("Asia/Tokyo", "+08:00", False),
+        ("Asia/Tokyo", "SYSTEM", False),
+        ("America/New_York", "-05:00", False),  # daylight saving: not the same clock
+        ("Asia/Tokyo", "no/such-zone", False),
+    ],
+)
+def test_time_zones_with_the_same_clock_are_the_same(
+    designed: str, running: str, same: bool
+) -> None:
+    assert same_value(designed, "", running, "", zone=True) is same
+    # Only time zone settings read values as zones.
+    assert same_value(designed, "", running, "") is (designed.lower() == running.lower())
+
+
+def test_a_mariadb_running_the_designed_zone_as_an_offset_has_no_drift() -> None:
+    designed = design(load_profile(EXAMPLES / "nippo-mariadb.yaml"))
+    zone = {p.name: p.value for p in designed.parameters}["time_zone"]
+    assert zone == "Asia/Tokyo"
+    settings = {p.name: p.value for p in designed.parameters}
+    snapshot = ServerSnapshot("mariadb", "10.11.19", 7200.0, settings | {"time_zone": "+09:00"}, {})
+    assert [d.name for d in find_drift(designed, snapshot) if d.name == "time_zone"] == []
+    snapshot.settings["time_zone"] = "+08:00"
+    assert [d.kind for d in find_drift(designed, snapshot) if d.name == "time_zone"] == ["differs"]
+
+
 def _postgres_snapshot(**counters: float) -> ServerSnapshot:
     designed = design(load_profile(EXAMPLES / "nippo-postgres.yaml"))
     settings = {p.name: p.value for p in designed.parameters}
