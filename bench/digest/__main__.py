@@ -5,21 +5,25 @@
    sysbench oltp_read_write and nippo's mix (or takes the logs given).
 2. Runs dbtier and pt-query-digest on the slow log, dbtier and pgBadger on the
    PostgreSQL log, side by side, one after the other: MB/s and the ratio.
+   dbtier runs twice: as a user runs it (one process per CPU for a large
+   plain file) and with `--jobs 1` (one process), both against the same peer.
 3. Matches the peers' top-10 classes by total time with dbtier's by fingerprint:
    counts and total times must agree within 1 %.
-4. Memory: dbtier's peak RSS on a 10 MB cut and on a 100 MB log (copies of the
-   slow log) must stay flat.
+4. Memory: dbtier's peak RSS, summed over its processes, on a 10 MB cut and on
+   a 100 MB log (copies of the slow log) must stay flat.
 
-Each pair of tools runs `--rounds` times (default 2), alternating, and the
-fastest run of each counts. Prints the tables and saves them with the raw
-numbers under bench/digest/results/. The machine may be shared: the ratios,
-measured in the same run, are the result.
+Each set of tools runs `--rounds` times (default 2), alternating, and the
+fastest run of each counts. The load average is printed at the start and the
+end. Prints the tables and saves them with the raw numbers under
+bench/digest/results/. The machine may be shared: the ratios, measured in the
+same run, are the result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -43,6 +47,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mariadb-log", type=Path, help="use this slow log, do not generate")
     parser.add_argument("--postgres-log", type=Path, help="use this PostgreSQL log")
     parser.add_argument("--skip-postgres", action="store_true", help="MariaDB/pt-query-digest only")
+    parser.add_argument("--skip-mariadb", action="store_true", help="PostgreSQL/pgBadger only")
     parser.add_argument("--work-dir", type=Path, help="keep logs and outputs here")
     parser.add_argument(
         "--rounds", type=int, default=2, help="runs of each tool, alternating; the fastest counts"
@@ -80,22 +85,31 @@ def _ratio(ours: float, peer: float) -> float | None:
 
 def _best_of(
     rounds: int,
-    ours: Callable[[], measure.Run],
-    peer: Callable[[], measure.Run],
+    tools: list[Callable[[], measure.Run]],
     say: Callable[[str], None],
-) -> tuple[measure.Run, measure.Run]:
-    """Run the two tools alternately `rounds` times; the fastest (wall) run of each counts."""
-    mine: list[measure.Run] = []
-    theirs: list[measure.Run] = []
+) -> list[measure.Run]:
+    """Run the tools in turn `rounds` times; the fastest (wall) run of each counts."""
+    runs: list[list[measure.Run]] = [[] for _ in tools]
     for number in range(1, max(rounds, 1) + 1):
-        mine.append(ours())
-        theirs.append(peer())
+        for tool, done in zip(tools, runs, strict=True):
+            done.append(tool())
         say(
-            f"  round {number}: {mine[-1].tool} {mine[-1].seconds:.1f} s "
-            f"({mine[-1].cpu_seconds:.1f} s CPU), {theirs[-1].tool} {theirs[-1].seconds:.1f} s "
-            f"({theirs[-1].cpu_seconds:.1f} s CPU)"
+            f"  round {number}: "
+            + ", ".join(
+                f"{done[-1].tool} {done[-1].seconds:.2f} s ({done[-1].cpu_seconds:.2f} s CPU)"
+                for done in runs
+            )
         )
-    return min(mine, key=lambda r: r.seconds), min(theirs, key=lambda r: r.seconds)
+    return [min(done, key=lambda r: r.seconds) for done in runs]
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _record(run: measure.Run) -> dict[str, Any]:
+    return asdict(run) | {"mb_per_s": run.mb_per_s, "mb_per_cpu_s": run.mb_per_cpu_s}
 
 
 def _rows_table(title: str, rows: list[compare.Row], p95: bool) -> Table:
@@ -121,28 +135,143 @@ def _rows_table(title: str, rows: list[compare.Row], p95: bool) -> Table:
     return table
 
 
-def _speed_table(pairs: list[tuple[measure.Run, measure.Run]]) -> Table:
+def _speed_table(groups: list[tuple[list[measure.Run], measure.Run]]) -> Table:
     table = Table(title="Throughput, side by side (same machine, same run)", title_justify="left")
-    headers = ("log", "MB", "tool", "wall s", "MB/s", "dbtier ×", "CPU s", "MB/CPU-s")
-    for header in (*headers, "dbtier ×", "peak RSS MB"):
+    headers = ("log", "MB", "tool", "wall s", "MB/s", "× peer", "CPU s", "MB/CPU-s")
+    for header in (*headers, "× peer", "peak RSS MB", "tree RSS MB"):
         table.add_column(header, justify="right")
-    for ours, peer in pairs:
-        for run in (ours, peer):
-            ratio = ours.mb_per_s / peer.mb_per_s if run is ours else 1.0
-            cpu_ratio = _ratio(ours.mb_per_cpu_s, peer.mb_per_cpu_s) if run is ours else 1.0
+    for ours, peer in groups:
+        for run in (*ours, peer):
+            cpu_ratio = _ratio(run.mb_per_cpu_s, peer.mb_per_cpu_s)
             table.add_row(
                 run.output.stem.split(".")[0],
                 f"{run.log_bytes / 1e6:.1f}",
                 run.tool,
                 f"{run.seconds:.2f}",
                 f"{run.mb_per_s:.2f}",
-                f"{ratio:.1f}",
+                f"{run.mb_per_s / peer.mb_per_s:.1f}",
                 f"{run.cpu_seconds:.2f}",
                 f"{run.mb_per_cpu_s:.2f}",
                 "-" if cpu_ratio is None else f"{cpu_ratio:.1f}",
                 f"{run.peak_rss_mb:.0f}",
+                f"{run.tree_rss_mb:.0f}",
             )
     return table
+
+
+def _mariadb(
+    options: argparse.Namespace, work: Path, target: int, say: Callable[[str], None]
+) -> tuple[dict[str, Any], tuple[list[measure.Run], measure.Run], list[compare.Row]]:
+    slow = options.mariadb_log or generate.mariadb_slow_log(work / "mariadb-slow.log", target, say)
+    say(f"MariaDB slow log: {slow} ({slow.stat().st_size / 1e6:.1f} MB)")
+    default, single, peer = _best_of(
+        options.rounds,
+        [
+            lambda: measure.dbtier(slow, work / "slow.dbtier.json"),
+            lambda: measure.dbtier(slow, work / "slow.dbtier-1.json", jobs=1),
+            lambda: measure.pt_query_digest(slow, work / "slow.pt.json"),
+        ],
+        say,
+    )
+    rows = compare.compare_pt(peer.output, default.output)
+    single_rows = compare.compare_pt(peer.output, single.output)
+    result: dict[str, Any] = {
+        "dbtier": _record(default),
+        "dbtier --jobs 1": _record(single),
+        "pt-query-digest": _record(peer),
+        "ratio": default.mb_per_s / peer.mb_per_s,
+        "ratio_jobs_1": single.mb_per_s / peer.mb_per_s,
+        "cpu_ratio": _ratio(default.mb_per_cpu_s, peer.mb_per_cpu_s),
+        "cpu_ratio_jobs_1": _ratio(single.mb_per_cpu_s, peer.mb_per_cpu_s),
+        "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in rows],
+        "top10_jobs_1_ok": sum(row.count_ok and row.total_ok for row in single_rows),
+    }
+    small = _cut(slow, SMALL, work / "slow-10MB.log", b";\n#")
+    large = _cut(slow, LARGE, work / "slow-100MB.log", b";\n#")
+    memory = [
+        measure.dbtier(path, work / f"{path.stem}.{name}.json", jobs)
+        for jobs, name in ((None, "dbtier"), (1, "dbtier-1"))
+        for path in (small, large)
+    ]
+    result["memory"] = [_record(run) for run in memory]
+    return result, ([default, single], peer), rows
+
+
+def _postgres(
+    options: argparse.Namespace, work: Path, target: int, say: Callable[[str], None]
+) -> tuple[dict[str, Any], tuple[list[measure.Run], measure.Run], list[compare.Row]]:
+    pglog = options.postgres_log or generate.postgres_log(work / "postgresql.log", target, say)
+    say(f"PostgreSQL log: {pglog} ({pglog.stat().st_size / 1e6:.1f} MB)")
+    default, single, peer = _best_of(
+        options.pg_rounds,
+        [
+            lambda: measure.dbtier(pglog, work / "pg.dbtier.json"),
+            lambda: measure.dbtier(pglog, work / "pg.dbtier-1.json", jobs=1),
+            lambda: measure.pgbadger(pglog, work / "pg.pgbadger.json"),
+        ],
+        say,
+    )
+    rows = compare.compare_pgbadger(peer.output, default.output)
+    single_rows = compare.compare_pgbadger(peer.output, single.output)
+    result = {
+        "dbtier": _record(default),
+        "dbtier --jobs 1": _record(single),
+        "pgbadger": _record(peer),
+        "ratio": default.mb_per_s / peer.mb_per_s,
+        "ratio_jobs_1": single.mb_per_s / peer.mb_per_s,
+        "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in rows],
+        "top10_jobs_1_ok": sum(row.count_ok and row.total_ok for row in single_rows),
+    }
+    return result, ([default, single], peer), rows
+
+
+def _memory_table(memory: list[dict[str, Any]]) -> Table:
+    flat = Table(title="dbtier memory as the log grows", title_justify="left")
+    for header in ("tool", "log MB", "wall s", "MB/s", "CPU s", "peak RSS MB", "tree RSS MB"):
+        flat.add_column(header, justify="right")
+    for run in memory:
+        flat.add_row(
+            run["tool"],
+            f"{run['log_bytes'] / 1e6:.0f}",
+            f"{run['seconds']:.2f}",
+            f"{run['mb_per_s']:.2f}",
+            f"{run['cpu_seconds']:.2f}",
+            f"{run['peak_rss_mb']:.0f}",
+            f"{run['tree_rss_mb']:.0f}",
+        )
+    return flat
+
+
+def _verdicts(results: dict[str, Any]) -> list[str]:
+    lines = []
+    if "mariadb" in results:
+        mariadb = results["mariadb"]
+        lines += [
+            f"MariaDB: dbtier (default, {results['cpus']} CPUs) {mariadb['ratio']:.1f}× "
+            f"pt-query-digest's MB/s wall; --jobs 1 {mariadb['ratio_jobs_1']:.1f}× wall, "
+            f"{mariadb['cpu_ratio_jobs_1'] or 0:.1f}× per CPU second (target ≥ 10×)",
+            "pt-query-digest top 10 matched within 1 %: "
+            f"{sum(row['ok'] for row in mariadb['top10'])}/{len(mariadb['top10'])} "
+            f"(--jobs 1: {mariadb['top10_jobs_1_ok']}/{len(mariadb['top10'])})",
+        ]
+        memory = mariadb["memory"]
+        for small, large in ((memory[0], memory[1]), (memory[2], memory[3])):
+            lines.append(
+                f"{small['tool']}: RSS summed over its processes, 100 MB vs 10 MB: "
+                f"{large['tree_rss_mb']:.0f} vs {small['tree_rss_mb']:.0f} MB, "
+                f"{large['tree_rss_mb'] / small['tree_rss_mb']:.2f}× (flat means ~1×)"
+            )
+    if "postgres" in results:
+        postgres = results["postgres"]
+        lines += [
+            f"PostgreSQL: dbtier {postgres['ratio']:.1f}× pgBadger's MB/s wall "
+            f"(--jobs 1: {postgres['ratio_jobs_1']:.1f}×; pgBadger -j 1, its CPU is spent in "
+            "a forked parser GNU time does not count)",
+            "pgBadger top 10 matched within 1 %: "
+            f"{sum(row['ok'] for row in postgres['top10'])}/{len(postgres['top10'])} "
+            f"(--jobs 1: {postgres['top10_jobs_1_ok']}/{len(postgres['top10'])})",
+        ]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,93 +281,38 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     target = options.target_mb * 1000 * 1000
     say = console.log
-    results: dict[str, Any] = {"work_dir": str(work), "target_mb": options.target_mb}
-
-    slow = options.mariadb_log or generate.mariadb_slow_log(work / "mariadb-slow.log", target, say)
-    say(f"MariaDB slow log: {slow} ({slow.stat().st_size / 1e6:.1f} MB)")
-    ours, peer = _best_of(
-        options.rounds,
-        lambda: measure.dbtier(slow, work / "slow.dbtier.json"),
-        lambda: measure.pt_query_digest(slow, work / "slow.pt.json"),
-        say,
-    )
-    pairs = [(ours, peer)]
-    pt_rows = compare.compare_pt(peer.output, ours.output)
-    results["mariadb"] = {
-        "dbtier": asdict(ours) | {"mb_per_s": ours.mb_per_s, "mb_per_cpu_s": ours.mb_per_cpu_s},
-        "pt-query-digest": asdict(peer)
-        | {"mb_per_s": peer.mb_per_s, "mb_per_cpu_s": peer.mb_per_cpu_s},
-        "ratio": ours.mb_per_s / peer.mb_per_s,
-        "cpu_ratio": _ratio(ours.mb_per_cpu_s, peer.mb_per_cpu_s),
-        "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in pt_rows],
+    cpus = len(os.sched_getaffinity(0))
+    results: dict[str, Any] = {
+        "work_dir": str(work),
+        "target_mb": options.target_mb,
+        "cpus": cpus,
+        "load_at_start": _load(),
     }
-
-    small = _cut(slow, SMALL, work / "slow-10MB.log", b";\n#")
-    large = _cut(slow, LARGE, work / "slow-100MB.log", b";\n#")
-    memory = [measure.dbtier(path, work / f"{path.stem}.dbtier.json") for path in (small, large)]
-    results["memory"] = [asdict(run) | {"mb_per_s": run.mb_per_s} for run in memory]
-
-    pg_rows: list[compare.Row] = []
-    if not options.skip_postgres:
-        pglog = options.postgres_log or generate.postgres_log(work / "postgresql.log", target, say)
-        say(f"PostgreSQL log: {pglog} ({pglog.stat().st_size / 1e6:.1f} MB)")
-        pg_ours, pg_peer = _best_of(
-            options.pg_rounds,
-            lambda: measure.dbtier(pglog, work / "pg.dbtier.json"),
-            lambda: measure.pgbadger(pglog, work / "pg.pgbadger.json"),
-            say,
-        )
-        pairs.append((pg_ours, pg_peer))
-        pg_rows = compare.compare_pgbadger(pg_peer.output, pg_ours.output)
-        results["postgres"] = {
-            "dbtier": asdict(pg_ours)
-            | {"mb_per_s": pg_ours.mb_per_s, "mb_per_cpu_s": pg_ours.mb_per_cpu_s},
-            "pgbadger": asdict(pg_peer)
-            | {"mb_per_s": pg_peer.mb_per_s, "mb_per_cpu_s": pg_peer.mb_per_cpu_s},
-            "ratio": pg_ours.mb_per_s / pg_peer.mb_per_s,
-            # pgBadger parses in a forked process GNU time does not see: no CPU ratio.
-            "cpu_ratio": _ratio(pg_ours.mb_per_cpu_s, pg_peer.mb_per_cpu_s),
-            "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in pg_rows],
-        }
-
+    say(f"load average (1, 5, 15 min) at the start: {results['load_at_start']}; {cpus} CPUs")
+    groups: list[tuple[list[measure.Run], measure.Run]] = []
     record = Console(record=True, width=150)
-    record.print(_speed_table(pairs))
-    record.print(_rows_table("Top 10 by total time: pt-query-digest vs dbtier", pt_rows, True))
-    if pg_rows:
-        record.print(_rows_table("Top 10 by total time: pgBadger vs dbtier", pg_rows, False))
-    flat = Table(title="dbtier memory as the log grows", title_justify="left")
-    for header in ("log MB", "wall s", "MB/s", "CPU s", "MB/CPU-s", "peak RSS MB"):
-        flat.add_column(header, justify="right")
-    for run in memory:
-        flat.add_row(
-            f"{run.log_bytes / 1e6:.0f}",
-            f"{run.seconds:.2f}",
-            f"{run.mb_per_s:.2f}",
-            f"{run.cpu_seconds:.2f}",
-            f"{run.mb_per_cpu_s:.2f}",
-            f"{run.peak_rss_mb:.0f}",
-        )
-    record.print(flat)
-    growth = memory[1].peak_rss_mb / memory[0].peak_rss_mb
-    verdicts = [
-        f"MariaDB: dbtier {results['mariadb']['ratio']:.1f}× pt-query-digest's MB/s wall, "
-        f"{results['mariadb']['cpu_ratio'] or 0:.1f}× per CPU second (target ≥ 10×)",
-        "pt-query-digest top 10 matched within 1 %: "
-        f"{sum(r.count_ok and r.total_ok for r in pt_rows)}/{len(pt_rows)}",
-        f"peak RSS 100 MB vs 10 MB: {growth:.2f}× (flat means ~1×)",
-    ]
-    if pg_rows:
-        verdicts.append(
-            f"PostgreSQL: dbtier {results['postgres']['ratio']:.1f}× pgBadger's MB/s wall "
-            "(pgBadger's CPU is spent in a forked parser GNU time does not count)"
-        )
-        verdicts.append(
-            "pgBadger top 10 matched within 1 %: "
-            f"{sum(r.count_ok and r.total_ok for r in pg_rows)}/{len(pg_rows)}"
-        )
-    for line in verdicts:
+    tables: list[Table] = []
+    if not options.skip_mariadb:
+        results["mariadb"], group, rows = _mariadb(options, work, target, say)
+        groups.append(group)
+        tables.append(_rows_table("Top 10 by total time: pt-query-digest vs dbtier", rows, True))
+        tables.append(_memory_table(results["mariadb"]["memory"]))
+    if not options.skip_postgres:
+        results["postgres"], group, rows = _postgres(options, work, target, say)
+        groups.append(group)
+        tables.append(_rows_table("Top 10 by total time: pgBadger vs dbtier", rows, False))
+    results["load_at_end"] = _load()
+    record.print(
+        f"load average (1, 5, 15 min): {results['load_at_start']} at the start, "
+        f"{results['load_at_end']} at the end; {cpus} CPUs",
+        highlight=False,
+    )
+    record.print(_speed_table(groups))
+    for table in tables:
+        record.print(table)
+    results["verdicts"] = _verdicts(results)
+    for line in results["verdicts"]:
         record.print(line, highlight=False)
-    results["verdicts"] = verdicts
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = time.strftime("%Y-%m-%dT%H%M%S", time.gmtime())
     (RESULTS_DIR / f"{stamp}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
