@@ -159,33 +159,54 @@ def _speed_table(groups: list[tuple[list[measure.Run], measure.Run]]) -> Table:
     return table
 
 
+Compare = Callable[[Path, Path], list[compare.Row]]
+
+
+def _against(
+    rounds: int,
+    log: Path,
+    work: Path,
+    stem: str,
+    peer: Callable[[], measure.Run],
+    rows_of: Compare,
+    say: Callable[[str], None],
+) -> tuple[dict[str, Any], tuple[list[measure.Run], measure.Run], list[compare.Row]]:
+    """dbtier by default and with --jobs 1 against `peer` on `log`, with the top-10 check."""
+    default, single, other = _best_of(
+        rounds,
+        [
+            lambda: measure.dbtier(log, work / f"{stem}.dbtier.json"),
+            lambda: measure.dbtier(log, work / f"{stem}.dbtier-1.json", jobs=1),
+            peer,
+        ],
+        say,
+    )
+    rows = rows_of(other.output, default.output)
+    result: dict[str, Any] = {
+        "dbtier": _record(default),
+        "dbtier --jobs 1": _record(single),
+        other.tool: _record(other),
+        "ratio": default.mb_per_s / other.mb_per_s,
+        "ratio_jobs_1": single.mb_per_s / other.mb_per_s,
+        "cpu_ratio": _ratio(default.mb_per_cpu_s, other.mb_per_cpu_s),
+        "cpu_ratio_jobs_1": _ratio(single.mb_per_cpu_s, other.mb_per_cpu_s),
+        "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in rows],
+        "top10_jobs_1_ok": sum(
+            row.count_ok and row.total_ok for row in rows_of(other.output, single.output)
+        ),
+    }
+    return result, ([default, single], other), rows
+
+
 def _mariadb(
     options: argparse.Namespace, work: Path, target: int, say: Callable[[str], None]
 ) -> tuple[dict[str, Any], tuple[list[measure.Run], measure.Run], list[compare.Row]]:
     slow = options.mariadb_log or generate.mariadb_slow_log(work / "mariadb-slow.log", target, say)
     say(f"MariaDB slow log: {slow} ({slow.stat().st_size / 1e6:.1f} MB)")
-    default, single, peer = _best_of(
-        options.rounds,
-        [
-            lambda: measure.dbtier(slow, work / "slow.dbtier.json"),
-            lambda: measure.dbtier(slow, work / "slow.dbtier-1.json", jobs=1),
-            lambda: measure.pt_query_digest(slow, work / "slow.pt.json"),
-        ],
-        say,
+    peer = lambda: measure.pt_query_digest(slow, work / "slow.pt.json")  # noqa: E731
+    result, group, rows = _against(
+        options.rounds, slow, work, "slow", peer, compare.compare_pt, say
     )
-    rows = compare.compare_pt(peer.output, default.output)
-    single_rows = compare.compare_pt(peer.output, single.output)
-    result: dict[str, Any] = {
-        "dbtier": _record(default),
-        "dbtier --jobs 1": _record(single),
-        "pt-query-digest": _record(peer),
-        "ratio": default.mb_per_s / peer.mb_per_s,
-        "ratio_jobs_1": single.mb_per_s / peer.mb_per_s,
-        "cpu_ratio": _ratio(default.mb_per_cpu_s, peer.mb_per_cpu_s),
-        "cpu_ratio_jobs_1": _ratio(single.mb_per_cpu_s, peer.mb_per_cpu_s),
-        "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in rows],
-        "top10_jobs_1_ok": sum(row.count_ok and row.total_ok for row in single_rows),
-    }
     small = _cut(slow, SMALL, work / "slow-10MB.log", b";\n#")
     large = _cut(slow, LARGE, work / "slow-100MB.log", b";\n#")
     memory = [
@@ -194,7 +215,7 @@ def _mariadb(
         for path in (small, large)
     ]
     result["memory"] = [_record(run) for run in memory]
-    return result, ([default, single], peer), rows
+    return result, group, rows
 
 
 def _postgres(
@@ -202,27 +223,8 @@ def _postgres(
 ) -> tuple[dict[str, Any], tuple[list[measure.Run], measure.Run], list[compare.Row]]:
     pglog = options.postgres_log or generate.postgres_log(work / "postgresql.log", target, say)
     say(f"PostgreSQL log: {pglog} ({pglog.stat().st_size / 1e6:.1f} MB)")
-    default, single, peer = _best_of(
-        options.pg_rounds,
-        [
-            lambda: measure.dbtier(pglog, work / "pg.dbtier.json"),
-            lambda: measure.dbtier(pglog, work / "pg.dbtier-1.json", jobs=1),
-            lambda: measure.pgbadger(pglog, work / "pg.pgbadger.json"),
-        ],
-        say,
-    )
-    rows = compare.compare_pgbadger(peer.output, default.output)
-    single_rows = compare.compare_pgbadger(peer.output, single.output)
-    result = {
-        "dbtier": _record(default),
-        "dbtier --jobs 1": _record(single),
-        "pgbadger": _record(peer),
-        "ratio": default.mb_per_s / peer.mb_per_s,
-        "ratio_jobs_1": single.mb_per_s / peer.mb_per_s,
-        "top10": [asdict(row) | {"ok": row.count_ok and row.total_ok} for row in rows],
-        "top10_jobs_1_ok": sum(row.count_ok and row.total_ok for row in single_rows),
-    }
-    return result, ([default, single], peer), rows
+    peer = lambda: measure.pgbadger(pglog, work / "pg.pgbadger.json")  # noqa: E731
+    return _against(options.pg_rounds, pglog, work, "pg", peer, compare.compare_pgbadger, say)
 
 
 def _memory_table(memory: list[dict[str, Any]]) -> Table:
