@@ -5,10 +5,11 @@ forks the tool: a child's ru_maxrss starts from its parent's RSS at fork, so
 reading it from the benchmark's own `wait4` would report the benchmark's size.
 Without GNU time, wait4's figure is used and marked as an upper bound.
 GNU time gives the largest single process; a tool that forks workers (dbtier
-on a large file, pgBadger) uses the sum, so the benchmark also samples every
-10 ms the RSS summed over the tool's whole process tree (GNU time itself left
-out) and keeps the peak: `tree_rss_mb`. Pages a forked child shares with its
-parent are counted in both, so the sum is an upper bound.
+on a large file, pgBadger) uses more, so the benchmark also walks the tool's
+process tree every 10 ms (GNU time itself left out), keeps each process's own
+peak RSS (`VmHWM`, the kernel's high-water mark) and sums them: `tree_rss_mb`.
+Peaks that did not coincide and pages a forked child shares with its parent
+are both counted, so the sum is an upper bound.
 """
 
 from __future__ import annotations
@@ -56,25 +57,24 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def _rss_kib(pid: int) -> int:
+def _peak_rss_kib(pid: int) -> int:
+    """The process's peak RSS so far (VmHWM), 0 once it is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
-def tree_rss_kib(root: int, include_root: bool) -> int:
-    """RSS summed over `root`'s descendants (and `root` itself if asked), in KiB."""
-    pending = _children(root)
-    total = _rss_kib(root) if include_root else 0
+def sample_tree(root: int, include_root: bool, peaks: dict[int, int]) -> None:
+    """Record in `peaks` the peak RSS (KiB) of `root`'s descendants (and `root` if asked)."""
+    pending = [root] if include_root else _children(root)
     while pending:
         pid = pending.pop()
-        total += _rss_kib(pid)
+        peaks[pid] = max(peaks.get(pid, 0), _peak_rss_kib(pid))
         pending.extend(_children(pid))
-    return total
 
 
 def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
@@ -83,7 +83,7 @@ def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
     wrapped = GNU_TIME.exists()
     if wrapped:
         argv = [str(GNU_TIME), "-f", "%M %U %S", "-o", str(rss_file), *argv]
-    tree_peak = 0
+    peaks: dict[int, int] = {}
     with output.open("wb") as out, (output.with_suffix(".stderr")).open("wb") as err:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=err)
@@ -91,7 +91,7 @@ def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            tree_peak = max(tree_peak, tree_rss_kib(process.pid, include_root=not wrapped))
+            sample_tree(process.pid, not wrapped, peaks)
             time.sleep(SAMPLE_S)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -106,7 +106,7 @@ def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:
         peak_kib, cpu = int(peak), float(user) + float(system)
     else:
         peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
-    tree = max(tree_peak, peak_kib)
+    tree = max(sum(peaks.values()), peak_kib)
     return Run(tool, log.stat().st_size, seconds, peak_kib / 1024, output, cpu, tree / 1024)
 
 
@@ -141,4 +141,4 @@ def pgbadger(log: Path, output: Path) -> Run:
     )
 
 
-__all__ = ["Run", "dbtier", "pgbadger", "pt_query_digest", "run", "tree_rss_kib"]
+__all__ = ["Run", "dbtier", "pgbadger", "pt_query_digest", "run", "sample_tree"]

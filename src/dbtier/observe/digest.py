@@ -27,7 +27,7 @@ from dbtier.observe.fingerprint import SKELETON_TABLE, digit_blind, fingerprint_
 
 EXACT_LIMIT = 1000
 SKETCH_ACCURACY = 0.01
-_CACHE_LIMIT = 20_000
+_CACHE_LIMIT = 4096
 
 
 class QueryClass:
