@@ -109,26 +109,20 @@ class SlowLogParser:
             self._part(carry)
 
     def _part(self, part: bytes) -> None:
+        """The hot loop: entries of the common layout inline, any other by `_entry`."""
         base = self.offset
         self.offset += len(part)
         if any(hint in part for hint in _BANNER_HINTS):
             part = _BANNER.sub(b"", part)
         records = part.split(_SEPARATOR)
         last = len(records) - 1
-        match = _HEADER.match
+        tail = records[last].rstrip()
+        records[last] = tail[:-1] if tail.endswith(b";") else tail
         common = _COMMON_HEADER.match
         add = self.digest.add
         skip = -1
         for index, record in enumerate(records):
-            if index == skip:
-                continue
-            if index == last:
-                record = record.rstrip()
-                if record.endswith(b";"):
-                    record = record[:-1]
-                if not record:
-                    continue
-            fast = common(record)
+            fast = common(record)  # never matches an admin command's record (see `_entry`)
             if fast is not None:
                 statement = record[fast.end() :]
                 if statement and not statement.startswith(_HEADER_HEADS):
@@ -142,33 +136,46 @@ class SlowLogParser:
                         int(rows_examined),
                     )
                     continue
-            header = match(record)
-            assert header is not None  # the pattern also matches the empty string
-            query_time, lock_time, rows_sent, rows_examined, stamp = header.group(
-                "qt", "lt", "rs", "rx", "ts"
-            )
-            statement = record[header.end() :]
-            if not statement and index < last and records[index + 1].startswith(_ADMIN_RECORD):
-                skip = index + 1
-                statement = records[skip].strip().rstrip(b";")
-            elif query_time is None or not statement or statement[:1] == b"#":
-                admin = self._without_statement(record, query_time, base, part)
-                if admin is None or query_time is None:
-                    continue
-                statement = admin
-            if stamp is not None:
-                timestamp: float | None = float(stamp)
-            else:
-                time_line = header.group("time")
-                timestamp = _time_line(time_line) if time_line else None
-            add(
-                statement,
-                float(query_time),
-                timestamp,
-                float(lock_time or 0),
-                int(rows_sent or 0),
-                int(rows_examined or 0),
-            )
+            if index != skip and (record or index < last):
+                skip = self._entry(records, index, base, part)
+
+    def _entry(self, records: list[bytes], index: int, base: int, part: bytes) -> int:
+        """Read `records[index]` with the general header; the index of the next record
+        when it was this entry's `administrator command:` (to be skipped), else -1."""
+        record = records[index]
+        header = _HEADER.match(record)
+        assert header is not None  # the pattern also matches the empty string
+        query_time, lock_time, rows_sent, rows_examined, stamp = header.group(
+            "qt", "lt", "rs", "rx", "ts"
+        )
+        statement = record[header.end() :]
+        skip = -1
+        if (
+            not statement
+            and index < len(records) - 1
+            and records[index + 1].startswith(_ADMIN_RECORD)
+        ):
+            skip = index + 1
+            statement = records[skip].strip().rstrip(b";")
+        elif query_time is None or not statement or statement[:1] == b"#":
+            admin = self._without_statement(record, query_time, base, part)
+            if admin is None or query_time is None:
+                return -1
+            statement = admin
+        if stamp is not None:
+            timestamp: float | None = float(stamp)
+        else:
+            time_line = header.group("time")
+            timestamp = _time_line(time_line) if time_line else None
+        self.digest.add(
+            statement,
+            float(query_time),
+            timestamp,
+            float(lock_time or 0),
+            int(rows_sent or 0),
+            int(rows_examined or 0),
+        )
+        return skip
 
     def _without_statement(
         self, record: bytes, query_time: bytes | None, base: int, part: bytes
