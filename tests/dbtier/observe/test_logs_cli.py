@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from dbtier.cli import app
 from dbtier.cli.logs import parse_moment
+from dbtier.observe import parallel
 
 runner = CliRunner()
 
@@ -80,6 +81,7 @@ def test_since_until_on_the_command_line(samples: Path) -> None:
         (["--sort", "slowest"], "--sort: 'slowest' is not one of total, count, avg, p95"),
         (["--format", "html"], "--format: 'html' is not one of table, markdown, json"),
         (["--top", "-1"], "--top: -1 is negative"),
+        (["--jobs", "-2"], "--jobs: -2 is negative"),
         (["--since", "yesterday"], "--since: 'yesterday' is neither an ISO 8601 time"),
         (["--since", "2026-11-30", "--until", "2026-11-29"], "is not before --until"),
         (["--input-format", "oracle"], "--input-format: 'oracle' is not one of"),
@@ -116,3 +118,13 @@ def test_relative_ages() -> None:
         parse_moment("--since", "2d", now) == datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
     )
     assert parse_moment("--since", None) is None
+
+
+def test_jobs_give_the_same_json(samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PART_MIN_BYTES", 512)  # cut the small sample as a large log
+    log = str(samples / "mariadb-slow.log")
+    one = _digest(log, "-f", "json", "--top", "0", "--jobs", "1")
+    several = _digest(log, "-f", "json", "--top", "0", "--jobs", "3")
+    default = _digest(log, "-f", "json", "--top", "0")
+    assert one[0] == several[0] == default[0] == 0
+    assert json.loads(several[1]) == json.loads(one[1]) == json.loads(default[1])
