@@ -28,13 +28,13 @@ import uvicorn
 from dbusers_helpers import UsersDatabase
 from sqlalchemy import create_engine
 
-from dbtier.config import Settings
 from dbtier.db import make_engine
 from dbtier.dbusers import FileSink, rotate_secret
 from dbtier.dbusers.grants import new_password
 from dbtier.migrate import run_job
 from dbtier.secrets import FileSource, resolve_database
 from dbtier.testing.servers import ThrowawayPostgres, free_port, require_available
+from dbtier.testing.unhurried import unhurried_settings
 
 CLIENTS = 6
 ROTATIONS = 3
@@ -123,7 +123,9 @@ def rotate_under_load(db: UsersDatabase) -> None:
     assert run_job(db.job_settings()).status == "succeeded"
     # pool_recycle=1: pooled connections are replaced every second, so new logins
     # keep happening whatever the readiness check's own concurrency is.
-    settings = Settings(
+    # The subject is credentials, not time: a starved machine must not turn the
+    # readiness check's 1 s deadline into the 503s this test counts as lost requests.
+    settings = unhurried_settings(
         db_secret_file=db.app_secret_file, pool_size=1, max_overflow=4, pool_recycle=1
     )
     resolved = resolve_database(settings)
