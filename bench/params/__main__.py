@@ -26,6 +26,15 @@ FULL = workloads.Sizes(
     nippo=nippo_data.NippoSize(learners=10_000, days=90),
     threads=16,
 )
+# Each data set alone larger than db.t4g.micro's 1 GiB (profiles/<engine>-larger.yaml).
+LARGER = workloads.Sizes(
+    sysbench_tables=8,
+    sysbench_table_size=1_000_000,
+    pgbench_scale=100,
+    nippo=nippo_data.NippoSize(learners=10_000, days=180),
+    threads=16,
+)
+SCENARIOS = ("fits", "larger")
 QUICK = workloads.Sizes(
     sysbench_tables=4,
     sysbench_table_size=250_000,
@@ -56,6 +65,13 @@ def _configs(text: str) -> list[str]:
     return keys
 
 
+def _ablation(text: str) -> dict[str, str]:
+    pairs = [part.strip() for part in text.split(",") if part.strip()]
+    if not pairs or any("=" not in pair or pair.startswith("=") for pair in pairs):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE[,NAME=VALUE...], got {text!r}")
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
 def parse(argv: list[str]) -> run.Options:
     """Options from the command line (argparse exits 2 on a bad flag)."""
     parser = argparse.ArgumentParser(
@@ -75,8 +91,27 @@ def parse(argv: list[str]) -> run.Options:
         help=f"only these configurations, e.g. rds-default,dbtier (all: {','.join(CONFIGS)})",
     )
     parser.add_argument("--instance-class", help="override the profiles' class (db.m7g.large)")
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default="fits",
+        help="fits: db.m7g.large, data in memory; larger: db.t4g.micro, each data set "
+        "larger than memory",
+    )
+    parser.add_argument("--no-gp3", action="store_true", help="no I/O cap (local disk as it is)")
+    parser.add_argument(
+        "--lock",
+        help="hold this flock file (e.g. /work/wt/.bench.lock) around each round only, at "
+        "normal priority; load data and wait at nice 19",
+    )
+    parser.add_argument(
+        "--ablate",
+        type=_ablation,
+        default={},
+        help="also run dbtier's design with these values, e.g. random_page_cost=1.1",
+    )
     args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
+    sizes = QUICK if args.quick else (LARGER if args.scenario == "larger" else FULL)
     if args.threads is not None:
         if args.threads < 1:
             parser.error("--threads must be at least 1")
@@ -94,6 +129,10 @@ def parse(argv: list[str]) -> run.Options:
         instance_class=args.instance_class,
         quick=args.quick,
         only=args.configs,
+        scenario=args.scenario,
+        gp3=not args.no_gp3,
+        lock=args.lock,
+        ablation=args.ablate,
     )
 
 

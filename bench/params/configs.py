@@ -40,8 +40,14 @@ class Configuration:
         ]
 
 
-def for_profile(profile: WorkloadProfile) -> list[Configuration]:
-    """Engine defaults, RDS defaults, PGTune (PostgreSQL only) and dbtier, in that order."""
+def for_profile(
+    profile: WorkloadProfile, ablation: dict[str, str] | None = None
+) -> list[Configuration]:
+    """Engine defaults, RDS defaults, PGTune (PostgreSQL only) and dbtier, in that order.
+
+    With `ablation` (parameter -> value), one more: dbtier's design with those values
+    instead, keyed "ablation", to show what one rule's value does.
+    """
     configurations = [
         Configuration("defaults", "engine defaults", {}),
         Configuration(
@@ -55,12 +61,20 @@ def for_profile(profile: WorkloadProfile) -> list[Configuration]:
     design = params.design(profile)
     values = {parameter.name: str(parameter.value) for parameter in design.parameters}
     configurations.append(Configuration("dbtier", "dbtier design", values))
+    if ablation:
+        label = "dbtier, " + ", ".join(f"{k}={v}" for k, v in ablation.items())
+        configurations.append(Configuration("ablation", label, {**values, **ablation}))
     return configurations
 
 
-def load(engine: str) -> WorkloadProfile:
-    """The benchmark's own profile for `engine` ("mariadb" or "postgres")."""
-    return params.load_profile(PROFILES_DIR / f"{engine}.yaml")
+def load(engine: str, scenario: str = "fits") -> WorkloadProfile:
+    """The benchmark's own profile for `engine` ("mariadb" or "postgres") in `scenario`.
+
+    "fits": `<engine>.yaml` (db.m7g.large, the data fits in memory); "larger":
+    `<engine>-larger.yaml` (db.t4g.micro, each data set larger than memory).
+    """
+    suffix = "" if scenario == "fits" else f"-{scenario}"
+    return params.load_profile(PROFILES_DIR / f"{engine}{suffix}.yaml")
 
 
 __all__ = ["PROFILES_DIR", "Configuration", "for_profile", "load"]

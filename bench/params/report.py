@@ -31,11 +31,19 @@ class Target:
     at_least: float
 
 
-TARGETS = [
-    Target("mariadb", "sysbench oltp_read_write", "defaults", 1.3),
-    Target("mariadb", "sysbench oltp_read_write", "rds-default", 1.0),
-    Target("postgres", "pgbench tpcb-like", "pgtune", 1.0),
-]
+# Issue 4: 1.3x engine defaults on MariaDB's oltp_read_write. Issue 14: at least RDS defaults
+# and PGTune on every workload (targets()).
+TARGETS = [Target("mariadb", "sysbench oltp_read_write", "defaults", 1.3)]
+EVERY_WORKLOAD_BASELINES = ("rds-default", "pgtune")
+
+
+def targets(results: Results) -> list[Target]:
+    """The fixed targets, then dbtier >= 1.0x each of RDS defaults and PGTune on every workload."""
+    found = [*TARGETS]
+    seen = list(dict.fromkeys((s.engine, s.workload) for s in results.samples))
+    for baseline in EVERY_WORKLOAD_BASELINES:
+        found += [Target(engine, workload, baseline, 1.0) for engine, workload in seen]
+    return found
 
 
 @dataclass(frozen=True)
@@ -121,11 +129,13 @@ def engine_table(results: Results, engine: str) -> Table:
 
 def targets_table(results: Results) -> Table:
     """The issue's targets with the measured ratios."""
-    table = Table(title="Targets (issue 4): dbtier TPS ÷ baseline TPS", title_justify="left")
+    table = Table(
+        title="Targets (issues 4 and 14): dbtier TPS ÷ baseline TPS (medians)", title_justify="left"
+    )
     for column in ("engine", "workload", "baseline", "ratio", "target", ""):
         table.add_column(column)
     found = summaries(results)
-    for target in TARGETS:
+    for target in targets(results):
         ours = found.get((target.engine, target.workload, "dbtier"))
         theirs = found.get((target.engine, target.workload, target.baseline))
         if ours is None or theirs is None:
@@ -168,6 +178,11 @@ def render(results: Results, console: Console) -> None:
         console.print(f"data: {data} (loaded in {run.load_seconds:.0f}s)")
         peak = f", peak {run.peak_memory_bytes / 2**30:.2f} GiB" if run.peak_memory_bytes else ""
         console.print(f"memory: {run.memory_limit}{peak}")
+        console.print(f"storage: {run.io_limit}")
+        if run.io_check:
+            console.print(f"  {run.io_check}")
+        for label, (one, five, fifteen) in run.load_averages:
+            console.print(f"  load average at {label}: {one:.2f} {five:.2f} {fifteen:.2f}")
         for configuration in run.configurations:
             for line in configuration.not_applied(run.profile_engine):
                 console.print(f"  {configuration.label}, not applied locally: {line}")
@@ -189,6 +204,9 @@ def to_json(results: Results) -> dict[str, Any]:
                 "profile_engine": run.profile_engine,
                 "instance_class": run.instance_class,
                 "memory_limit": run.memory_limit,
+                "io_limit": run.io_limit,
+                "io_check": run.io_check,
+                "load_averages": run.load_averages,
                 "peak_memory_bytes": run.peak_memory_bytes,
                 "data_bytes": run.data_bytes,
                 "load_seconds": round(run.load_seconds, 1),
@@ -209,7 +227,7 @@ def save(results: Results, text: str, directory: Path) -> tuple[Path, Path]:
     """Write the JSON and the printed text under `directory`; return both paths."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = results.started.replace(" UTC", "").replace(" ", "T").replace(":", "")
-    mode = "quick" if results.options.quick else "full"
+    mode = "quick" if results.options.quick else results.options.scenario
     json_path = directory / f"{stamp}-{mode}.json"
     text_path = directory / f"{stamp}-{mode}.txt"
     json_path.write_text(json.dumps(to_json(results), indent=2) + "\n")
@@ -217,4 +235,14 @@ def save(results: Results, text: str, directory: Path) -> tuple[Path, Path]:
     return json_path, text_path
 
 
-__all__ = ["TARGETS", "Summary", "Target", "render", "save", "summaries", "to_json"]
+__all__ = [
+    "EVERY_WORKLOAD_BASELINES",
+    "TARGETS",
+    "Summary",
+    "Target",
+    "render",
+    "save",
+    "summaries",
+    "targets",
+    "to_json",
+]

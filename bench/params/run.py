@@ -12,6 +12,8 @@ Everything is removed on the way out, Ctrl-C and errors included.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import shutil
 import signal
 import tempfile
@@ -25,7 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench.params import configs, memory_limit, servers, workloads
+from bench.params import configs, io_limit, memory_limit, servers, workloads
 from bench.params.configs import Configuration
 
 PORTS = {"mariadb": 3307, "postgres": 5433}
@@ -77,6 +79,12 @@ class Options:
     instance_class: str | None
     quick: bool
     only: list[str] | None = None  # configuration keys to run (None: all)
+    scenario: str = (
+        "fits"  # which profiles: "fits" (<engine>.yaml) or "larger" (<engine>-larger.yaml)
+    )
+    gp3: bool = True  # cap the servers' I/O to the profile's gp3 IOPS and throughput
+    lock: str | None = None  # hold this flock file around each round (and nice 19 outside)
+    ablation: dict[str, str] = field(default_factory=dict)  # dbtier with these values, too
 
 
 @dataclass
@@ -103,6 +111,9 @@ class EngineRun:
     load_seconds: float = 0.0
     memory_limit: str = ""
     peak_memory_bytes: int | None = None
+    io_limit: str = ""
+    io_check: str = ""
+    load_averages: list[tuple[str, tuple[float, float, float]]] = field(default_factory=list)
 
 
 @dataclass
@@ -170,25 +181,52 @@ def _data_bytes(server: servers.ThrowawayServer, databases: list[str]) -> dict[s
     return sizes
 
 
-def _server(engine: str, base: Path, limit: memory_limit.MemoryLimit) -> servers.ThrowawayServer:
+def _server(
+    engine: str, base: Path, limit: memory_limit.MemoryLimit, io: io_limit.IoLimit | None
+) -> servers.ThrowawayServer:
     if engine == "mariadb":
-        return servers.MariaDB(base / engine, PORTS[engine], limit)
-    return servers.Postgres(base / engine, PORTS[engine], limit)
+        return servers.MariaDB(base / engine, PORTS[engine], limit, io)
+    return servers.Postgres(base / engine, PORTS[engine], limit, io)
 
 
-def _profile(engine: str, instance_class: str | None) -> Any:
-    profile = configs.load(engine)
+def _profile(engine: str, instance_class: str | None, scenario: str) -> Any:
+    profile = configs.load(engine, scenario)
     if instance_class is not None:
         profile = profile.model_copy(update={"instance_class": instance_class})
     return profile
 
 
+@contextlib.contextmanager
+def _measuring(options: Options, engine_run: EngineRun, label: str) -> Iterator[None]:
+    """Hold the bench lock (if asked) at normal priority for one part; nice 19 outside it.
+
+    Servers and clients started inside inherit the priority. The load average is
+    recorded when the part starts and ends.
+    """
+    lock = None
+    if options.lock is not None:
+        lock = Path(options.lock).open("a")  # noqa: SIM115 - held across the yield
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+    engine_run.load_averages.append((f"{label} start", os.getloadavg()))
+    try:
+        yield
+    finally:
+        engine_run.load_averages.append((f"{label} end", os.getloadavg()))
+        if lock is not None:
+            os.setpriority(os.PRIO_PROCESS, 0, 19)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
+
 def _run_engine(
     engine: str, options: Options, base: Path, results: Results, progress: Progress, task: Any
 ) -> None:
-    profile = _profile(engine, options.instance_class)
+    profile = _profile(engine, options.instance_class, options.scenario)
     configurations = [
-        c for c in configs.for_profile(profile) if options.only is None or c.key in options.only
+        c
+        for c in configs.for_profile(profile, options.ablation)
+        if options.only is None or c.key in options.only or c.key == "ablation"
     ]
     engine_run = EngineRun(engine, profile.engine, profile.instance_class, configurations)
     results.engine_runs.append(engine_run)
@@ -198,10 +236,25 @@ def _run_engine(
         if limit.applied
         else f"not constrained ({limit.reason})"
     )
-    server = _server(engine, base, limit)
+    io = None
+    if options.gp3:
+        io = io_limit.create(
+            f"dbtier-bench-{engine}",
+            base,
+            profile.storage.effective_iops,
+            io_limit.gp3_throughput_bytes(profile.storage),
+        )
+        engine_run.io_limit = io.describe()
+    else:
+        engine_run.io_limit = "gp3 not emulated (--no-gp3): local disk, no cap"
+    server = _server(engine, base, limit, io)
     work = workloads.for_engine(engine, options.sizes)
     databases = list(dict.fromkeys(w.database for w in work))
     try:
+        if io is not None and io.applied:
+            progress.update(task, description=f"{engine}: checking the I/O cap")
+            with _measuring(options, engine_run, "I/O cap check"):
+                engine_run.io_check = io_limit.measure(io, base / "fileio").describe()
         progress.update(task, description=f"{engine}: initializing and loading data")
         server.initialize()
         server.start("")
@@ -218,30 +271,61 @@ def _run_engine(
         for round_number in range(1, options.rounds + 1):
             shift = (round_number - 1) % len(configurations)
             order = configurations[shift:] + configurations[:shift]
-            for configuration in order:
-                progress.update(
-                    task, description=f"{engine} r{round_number}: {configuration.label}: starting"
+            with _measuring(options, engine_run, f"round {round_number}"):
+                _run_round(
+                    engine,
+                    options,
+                    server,
+                    profile,
+                    order,
+                    work,
+                    round_number,
+                    engine_run,
+                    results,
+                    progress,
+                    task,
                 )
-                server.start(configuration.fragment(profile.engine))
-                engine_run.settings[configuration.key] = _read_settings(
-                    server, SHOWN_SETTINGS[engine]
-                )
-                server.prewarm(databases)
-                for workload in work:
-                    label = f"{engine} r{round_number}: {configuration.label}: {workload.name}"
-                    progress.update(task, description=label + " (warm-up)")
-                    workload.run(server, options.warmup)
-                    progress.update(task, description=label)
-                    measurement = workload.run(server, options.duration)
-                    results.samples.append(
-                        Sample(engine, workload.name, configuration.key, round_number, measurement)
-                    )
-                    progress.advance(task)
-                server.stop()
         engine_run.peak_memory_bytes = memory_limit.peak_usage(limit)
     finally:
         server.destroy()
         memory_limit.remove(limit)
+        if io is not None:
+            io_limit.remove(io)
+
+
+def _run_round(
+    engine: str,
+    options: Options,
+    server: servers.ThrowawayServer,
+    profile: Any,
+    order: list[Configuration],
+    work: list[workloads.Workload],
+    round_number: int,
+    engine_run: EngineRun,
+    results: Results,
+    progress: Progress,
+    task: Any,
+) -> None:
+    """One round: each configuration in `order` in turn, every workload under it."""
+    databases = list(dict.fromkeys(w.database for w in work))
+    for configuration in order:
+        progress.update(
+            task, description=f"{engine} r{round_number}: {configuration.label}: starting"
+        )
+        server.start(configuration.fragment(profile.engine))
+        engine_run.settings[configuration.key] = _read_settings(server, SHOWN_SETTINGS[engine])
+        server.prewarm(databases)
+        for workload in work:
+            label = f"{engine} r{round_number}: {configuration.label}: {workload.name}"
+            progress.update(task, description=label + " (warm-up)")
+            workload.run(server, options.warmup)
+            progress.update(task, description=label)
+            measurement = workload.run(server, options.duration)
+            results.samples.append(
+                Sample(engine, workload.name, configuration.key, round_number, measurement)
+            )
+            progress.advance(task)
+        server.stop()
 
 
 def steps(options: Options) -> int:
@@ -250,6 +334,7 @@ def steps(options: Options) -> int:
     for engine in options.engines:
         keys = ["defaults", "rds-default", "dbtier"] + (["pgtune"] if engine == "postgres" else [])
         configurations = len([k for k in keys if options.only is None or k in options.only])
+        configurations += 1 if options.ablation else 0
         total += options.rounds * configurations * 3
     return total
 
@@ -260,6 +345,9 @@ def run(options: Options, console: Console) -> Results:
     base = Path(tempfile.mkdtemp(prefix="dbtier-bench-params-"))
     base.chmod(0o755)  # the servers run as their own users and must reach their directories
     began = time.monotonic()
+    if options.lock is not None:
+        # Loading data and everything between the measured parts runs at the lowest priority.
+        os.setpriority(os.PRIO_PROCESS, 0, 19)
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

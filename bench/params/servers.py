@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pymysql
 
-from bench.params import memory_limit
+from bench.params import io_limit, memory_limit
 
 _READY_TIMEOUT_S = 180.0
 _STOP_TIMEOUT_S = 300.0
@@ -48,10 +48,17 @@ class ThrowawayServer(ABC):
     engine: str
     system_user: str
 
-    def __init__(self, base: Path, port: int, limit: memory_limit.MemoryLimit) -> None:
+    def __init__(
+        self,
+        base: Path,
+        port: int,
+        limit: memory_limit.MemoryLimit,
+        io: io_limit.IoLimit | None = None,
+    ) -> None:
         self.base = base
         self.port = port
         self.limit = limit
+        self.io = io
         self.process: subprocess.Popen[bytes] | None = None
         self.datadir = base / "data"
         self.log_path = base / "server.log"
@@ -108,7 +115,10 @@ class ThrowawayServer(ABC):
         shutil.chown(self.conf_path, self.system_user, self.system_user)
         self._before_start()
         log = self.log_path.open("ab")
-        argv = memory_limit.wrap(self.limit, self._server_argv())
+        argv = self._server_argv()
+        if self.io is not None:
+            argv = io_limit.wrap(self.io, argv)
+        argv = memory_limit.wrap(self.limit, argv)
         # Own session: a Ctrl-C reaches the benchmark, which then shuts the server down cleanly.
         self.process = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
