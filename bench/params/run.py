@@ -251,10 +251,6 @@ def _run_engine(
     work = workloads.for_engine(engine, options.sizes)
     databases = list(dict.fromkeys(w.database for w in work))
     try:
-        if io is not None and io.applied:
-            progress.update(task, description=f"{engine}: checking the I/O cap")
-            with _measuring(options, engine_run, "I/O cap check"):
-                engine_run.io_check = io_limit.measure(io, base / "fileio").describe()
         progress.update(task, description=f"{engine}: initializing and loading data")
         server.initialize()
         server.start("")
@@ -272,6 +268,9 @@ def _run_engine(
             shift = (round_number - 1) % len(configurations)
             order = configurations[shift:] + configurations[:shift]
             with _measuring(options, engine_run, f"round {round_number}"):
+                if round_number == 1 and io is not None and io.applied:
+                    progress.update(task, description=f"{engine}: checking the I/O cap")
+                    engine_run.io_check = io_limit.measure(io, base / "fileio").describe()
                 _run_round(
                     engine,
                     options,

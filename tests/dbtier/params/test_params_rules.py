@@ -220,7 +220,9 @@ def test_io_capacity_from_iops(make_profile: Any) -> None:
 
 def test_planner_costs_by_storage_type(make_profile: Any) -> None:
     ssd = design(make_profile(engine="postgres16"))
-    assert value(ssd, "random_page_cost") == "1.1"
+    # gp3 is IOPS-bound: a random page costs ~5 sequential ones on a miss; the default 4 stays
+    assert "random_page_cost" not in ssd.values
+    assert "random_page_cost" in {left.name for left in ssd.left_at_default}
     assert value(ssd, "effective_io_concurrency") == "200"
     assert value(ssd, "jit") == "0"
     disk = design(make_profile(engine="postgres16", storage__type="magnetic"))
