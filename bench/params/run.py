@@ -230,7 +230,7 @@ def _run_engine(
     ]
     engine_run = EngineRun(engine, profile.engine, profile.instance_class, configurations)
     results.engine_runs.append(engine_run)
-    limit = memory_limit.create(f"dbtier-bench-{engine}", profile.instance.memory_bytes)
+    limit = memory_limit.create(f"dbtier-bench-{engine}-{os.getpid()}", profile.instance.memory_bytes)
     engine_run.memory_limit = (
         f"{profile.instance.memory_gib} GiB via {limit.reason}"
         if limit.applied
@@ -239,7 +239,7 @@ def _run_engine(
     io = None
     if options.gp3:
         io = io_limit.create(
-            f"dbtier-bench-{engine}",
+            f"dbtier-bench-{engine}-{os.getpid()}",
             base,
             profile.storage.effective_iops,
             io_limit.gp3_throughput_bytes(profile.storage),
