@@ -110,7 +110,15 @@ def parse(argv: list[str]) -> run.Options:
         default={},
         help="also run dbtier's design with these values, e.g. random_page_cost=1.1",
     )
+    parser.add_argument(
+        "--port-offset",
+        type=int,
+        default=0,
+        help="add this to the ports 3307/5433 (two runs of one engine at once)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.port_offset <= 1000:
+        parser.error("--port-offset must be between 0 and 1000")
     sizes = QUICK if args.quick else (LARGER if args.scenario == "larger" else FULL)
     if args.threads is not None:
         if args.threads < 1:
@@ -133,6 +141,7 @@ def parse(argv: list[str]) -> run.Options:
         gp3=not args.no_gp3,
         lock=args.lock,
         ablation=args.ablate,
+        port_offset=args.port_offset,
     )
 
 

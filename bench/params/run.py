@@ -85,6 +85,7 @@ class Options:
     gp3: bool = True  # cap the servers' I/O to the profile's gp3 IOPS and throughput
     lock: str | None = None  # hold this flock file around each round (and nice 19 outside)
     ablation: dict[str, str] = field(default_factory=dict)  # dbtier with these values, too
+    port_offset: int = 0  # added to PORTS, so two runs of one engine can overlap
 
 
 @dataclass
@@ -182,11 +183,15 @@ def _data_bytes(server: servers.ThrowawayServer, databases: list[str]) -> dict[s
 
 
 def _server(
-    engine: str, base: Path, limit: memory_limit.MemoryLimit, io: io_limit.IoLimit | None
+    engine: str,
+    base: Path,
+    limit: memory_limit.MemoryLimit,
+    io: io_limit.IoLimit | None,
+    offset: int,
 ) -> servers.ThrowawayServer:
     if engine == "mariadb":
-        return servers.MariaDB(base / engine, PORTS[engine], limit, io)
-    return servers.Postgres(base / engine, PORTS[engine], limit, io)
+        return servers.MariaDB(base / engine, PORTS[engine] + offset, limit, io)
+    return servers.Postgres(base / engine, PORTS[engine] + offset, limit, io)
 
 
 def _profile(engine: str, instance_class: str | None, scenario: str) -> Any:
@@ -230,7 +235,9 @@ def _run_engine(
     ]
     engine_run = EngineRun(engine, profile.engine, profile.instance_class, configurations)
     results.engine_runs.append(engine_run)
-    limit = memory_limit.create(f"dbtier-bench-{engine}-{os.getpid()}", profile.instance.memory_bytes)
+    limit = memory_limit.create(
+        f"dbtier-bench-{engine}-{os.getpid()}", profile.instance.memory_bytes
+    )
     engine_run.memory_limit = (
         f"{profile.instance.memory_gib} GiB via {limit.reason}"
         if limit.applied
@@ -247,7 +254,7 @@ def _run_engine(
         engine_run.io_limit = io.describe()
     else:
         engine_run.io_limit = "gp3 not emulated (--no-gp3): local disk, no cap"
-    server = _server(engine, base, limit, io)
+    server = _server(engine, base, limit, io, options.port_offset)
     work = workloads.for_engine(engine, options.sizes)
     databases = list(dict.fromkeys(w.database for w in work))
     try:
