@@ -12,6 +12,7 @@ LABELS = {
     "rds-default": "RDS defaults",
     "pgtune": "PGTune",
     "dbtier": "**dbtier design**",
+    "ablation": "",  # labelled from the run: "dbtier, NAME=VALUE"
 }
 
 
@@ -21,9 +22,17 @@ def tables(data: dict[str, Any]) -> str:
     lines: list[str] = []
     for engine in data["engines"]:
         name = engine["engine"]
+        labels = {c["key"]: c["label"] for c in engine["configurations"]}
+        notes = [f"storage: {engine.get('io_limit', '')}", engine.get("io_check", "")]
+        notes += [
+            f"load average at {label}: {' '.join(f'{x:.2f}' for x in values)}"
+            for label, values in engine.get("load_averages", [])
+        ]
         lines += [
             "",
             f"{engine['profile_engine']} on {engine['instance_class']}:",
+            "",
+            *(f"- {note}" for note in notes if note),
             "",
             "| workload | configuration | TPS (spread) | p95 ms (spread) "
             "| dbtier TPS ÷ this | this p95 ÷ dbtier p95 |",
@@ -39,6 +48,7 @@ def tables(data: dict[str, Any]) -> str:
                 summary = found.get((name, workload, key))
                 if summary is None:
                     continue
+                label = label or f"({labels.get(key, key)})"
                 mine = key == "dbtier"
                 tps_ratio = "" if mine else f"{ours['tps'] / summary['tps']:.2f}×"
                 p95_ratio = "" if mine else f"{summary['p95_ms'] / ours['p95_ms']:.2f}×"
