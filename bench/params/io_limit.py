@@ -26,6 +26,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.params.memory_limit import remove, wrap
 from dbtier.params.profile import Storage
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -119,20 +120,6 @@ def create(name: str, data_path: Path, iops: int, bytes_per_second: int) -> IoLi
         how = "io.max" if version == "v2" else "blkio.throttle.*_device"
         return IoLimit(iops, bytes_per_second, device, child / "cgroup.procs", f"{how} in {child}")
     return IoLimit(iops, bytes_per_second, device, None, "; ".join(reasons) or "no cgroup")
-
-
-def remove(limit: IoLimit) -> None:
-    """Remove the child cgroup once its processes have exited (best effort, never raises)."""
-    if limit.procs_file is not None:
-        with contextlib.suppress(OSError):
-            limit.procs_file.parent.rmdir()
-
-
-def wrap(limit: IoLimit, argv: list[str]) -> list[str]:
-    """`argv` run by a shell that first moves itself into the cgroup, then execs it."""
-    if limit.procs_file is None:
-        return argv
-    return ["sh", "-c", f'echo $$ > {limit.procs_file} && exec "$@"', "sh", *argv]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -74,7 +75,14 @@ def create(name: str, limit_bytes: int) -> MemoryLimit:
     return MemoryLimit(limit_bytes, None, "; ".join(reasons) or "no memory cgroup found")
 
 
-def remove(limit: MemoryLimit) -> None:
+class Cgroup(Protocol):
+    """A child cgroup servers start in (memory here, block I/O in io_limit)."""
+
+    @property
+    def procs_file(self) -> Path | None: ...
+
+
+def remove(limit: Cgroup) -> None:
     """Remove the child cgroup once its processes have exited (best effort, never raises)."""
     if limit.procs_file is None:
         return
@@ -82,7 +90,7 @@ def remove(limit: MemoryLimit) -> None:
         limit.procs_file.parent.rmdir()
 
 
-def wrap(limit: MemoryLimit, argv: list[str]) -> list[str]:
+def wrap(limit: Cgroup, argv: list[str]) -> list[str]:
     """`argv` run by a shell that first moves itself into the cgroup, then execs it."""
     if limit.procs_file is None:
         return argv
@@ -101,4 +109,4 @@ def peak_usage(limit: MemoryLimit) -> int | None:
     return None
 
 
-__all__ = ["MemoryLimit", "create", "peak_usage", "remove", "wrap"]
+__all__ = ["Cgroup", "MemoryLimit", "create", "peak_usage", "remove", "wrap"]
