@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
-from web_helpers import Site, shoot, sign_in
+from web_helpers import SEED_ORIGINAL, Site, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -14,4 +16,138 @@ def test_sign_in_shows_the_learner_home(page: Page, site: Site) -> None:
     expect(page).to_have_url(site.url(f"/learners/{site.ids['alice']}"))
     expect(page.locator("#study-today")).to_have_text("0m")
     expect(page.get_by_role("heading", name="週ごとの学習時間 (直近 8 週)")).to_be_visible()
+
+
+def test_a_report_with_two_tasks_shows_in_todays_study_time(page: Page, site: Site) -> None:
+    sign_in(page, site, "alice")
+    page.get_by_role("link", name="日報を書く").first.click()
+    page.get_by_label("タイトル", exact=True).fill("今日学んだこと")
+    page.get_by_label("課題 1: タイトル").fill("ECS on Fargate のハンズオン")
+    page.get_by_label("課題 1: 時間").fill("1h30m")
+    page.get_by_label("課題 1: メモ (1 行に 1 項目、字下げ 2 文字で入れ子)").fill(
+        "- タスク定義\n  - ポートマッピング"
+    )
+    page.get_by_label("課題 2: タイトル").fill("RDS パラメータ設計")
+    page.get_by_label("課題 2: 時間").fill("4hh")  # refused beside the field
+    page.get_by_label("セクション 1: メモ (1 行に 1 項目、字下げ 2 文字で入れ子)").fill(
+        "- max_connections は接続予算から決める"
+    )
+    page.get_by_role("button", name="保存する").click()
+    expect(page.locator("#task-1-duration-error")).to_contain_text("'4hh' is not a duration")
+    expect(page.get_by_label("課題 2: 時間")).to_have_attribute("aria-invalid", "true")
+    shoot(page, site, "report-form-error")
+    page.get_by_label("課題 2: 時間").fill("45m")
+    page.get_by_role("button", name="保存する").click()
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
+    expect(page.locator("#study-today")).to_have_text("2h 15m")
+    page.get_by_role("link", name="ホーム").click()
+    expect(page.locator("#study-today")).to_have_text("2h 15m")
+    expect(page.locator("#study-week")).to_have_text("2h 15m")
     shoot(page, site, "home-learner")
+
+
+def test_the_seed_imports_with_a_preview_and_shows_6h_10m(page: Page, site: Site) -> None:
+    sign_in(page, site, "erin")
+    page.get_by_role("link", name="Markdown を取り込む").first.click()
+    page.get_by_label("またはファイルを選ぶ (.md)").set_input_files(str(SEED_ORIGINAL))
+    page.get_by_label("日付").fill("2025-04-25")
+    page.get_by_label("文書の今週・累計を繰越として記録する").check()
+    shoot(page, site, "import")
+    page.get_by_role("button", name="プレビュー").click()
+    expect(page.locator("#preview-tasks")).to_have_text("6h 10m")
+    shoot(page, site, "import-preview")
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
+    expect(page.locator("#study-today")).to_have_text("6h 10m")
+    expect(page.locator("#study-week")).to_have_text("19h 40m")
+    expect(page.locator("#study-total")).to_have_text("31h 25m")
+    shoot(page, site, "report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Markdown をダウンロード").click()
+    assert download.value.suggested_filename == "nippo-2025-04-25.md"
+
+
+def _mentor_leaves_feedback(page: Page, site: Site, report_url: str) -> None:
+    sign_in(page, site, "bob")
+    expect(page).to_have_url(site.url("/learners"))
+    shoot(page, site, "mentor-learners")
+    page.get_by_role("link", name="alice").click()
+    shoot(page, site, "mentor-learner")
+    page.goto(report_url)
+    page.get_by_label("フィードバックを書く").fill(
+        "タスクの時間配分がよくわかります。次は RDS の監視も。"
+    )
+    page.get_by_role("button", name="送る").click()
+    expect(page.locator(".feedback")).to_contain_text("次は RDS の監視も。")
+    shoot(page, site, "report-feedback")
+
+
+def test_a_mentor_leaves_feedback_and_the_learner_sees_it(page: Page, site: Site) -> None:
+    sign_in(page, site, "alice")
+    page.get_by_role("link", name="日報を書く").first.click()
+    page.get_by_label("日付").fill("2025-04-24")
+    page.get_by_label("タイトル", exact=True).fill("前日の日報")
+    page.get_by_label("課題 1: タイトル").fill("LT 準備")
+    page.get_by_label("課題 1: 時間").fill("1h")
+    page.get_by_role("button", name="保存する").click()
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
+    report_url = page.url
+    page.context.clear_cookies()
+    _mentor_leaves_feedback(page, site, report_url)
+    page.context.clear_cookies()
+    sign_in(page, site, "alice")
+    page.goto(report_url)
+    expect(page.locator(".feedback")).to_contain_text("bob")
+    expect(page.locator(".feedback")).to_contain_text("次は RDS の監視も。")
+
+
+def test_a_learner_cannot_open_another_learners_report(page: Page, site: Site) -> None:
+    sign_in(page, site, "erin")
+    page.goto("/reports/new")
+    page.get_by_label("タイトル", exact=True).fill("erin の日報")
+    page.get_by_label("課題 1: タイトル").fill("読書")
+    page.get_by_label("課題 1: 時間").fill("30m")
+    page.get_by_role("button", name="保存する").click()
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
+    erins = page.url
+    page.context.clear_cookies()
+    sign_in(page, site, "dave")
+    answer = page.goto(erins)
+    assert answer is not None and answer.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("404 · 見つかりません")
+    shoot(page, site, "not-found")
+
+
+def test_a_form_without_its_csrf_token_is_refused(page: Page, site: Site) -> None:
+    sign_in(page, site, "dave")
+    page.goto("/reports/new")
+    page.get_by_label("タイトル", exact=True).fill("CSRF")
+    page.locator('input[name="csrftoken"]').first.evaluate("e => e.remove()")
+    page.locator('main input[name="csrftoken"]').evaluate_all("es => es.forEach(e => e.remove())")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="保存する").click()
+    assert posted.value.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("403 · この操作はできません")
+    expect(page.get_by_role("alert")).to_contain_text("CSRF")
+    shoot(page, site, "csrf-refused")
+
+
+def test_the_operator_page_and_english(page: Page, site: Site) -> None:
+    sign_in(page, site, "olga")
+    page.get_by_role("link", name="運用").click()
+    expect(page.locator("#readiness")).to_have_text("準備完了")
+    expect(page.locator("#firings li")).to_have_count(5)
+    shoot(page, site, "operator")
+    page.get_by_label("表示言語").select_option("en")
+    page.get_by_role("button", name="切り替え").click()
+    expect(page.locator("#readiness")).to_have_text("Ready")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    shoot(page, site, "operator-en")
+
+
+def test_sign_out(page: Page, site: Site) -> None:
+    sign_in(page, site, "dave")
+    page.get_by_role("button", name="サインアウト").click()
+    expect(page).to_have_url(site.url("/signin"))
+    page.goto("/home")
+    expect(page).to_have_url(site.url("/signin"))

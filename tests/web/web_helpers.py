@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
+SEED_ORIGINAL = Path(__file__).resolve().parent.parent / "data" / "seed-original.md"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -49,4 +50,4 @@ def sign_in(page: Page, site: Site, who: str, *, shot: bool = False) -> None:
     page.get_by_role("button", name="サインイン").click()
 
 
-__all__ = ["CHROMIUM", "FLAGS", "Site", "shoot", "sign_in"]
+__all__ = ["CHROMIUM", "FLAGS", "SEED_ORIGINAL", "Site", "shoot", "sign_in"]

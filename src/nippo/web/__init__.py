@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from dbtier.config import Settings
 from dbtier.logs import get_logger
-from nippo.web import account, errors, home
+from nippo.web import account, errors, home, imports, operator, reports
 from nippo.web.session import Sessions
 
 log = get_logger("nippo.web")
@@ -34,7 +34,7 @@ def install(app: FastAPI, settings: Settings, *, api_prefix: str) -> None:
     """Add the pages to the app (after the API's error handlers, which the pages wrap)."""
     app.state.operators = settings.operator_names
     app.state.settings = settings
-    for module in (account, home):
+    for module in (account, home, reports, imports, operator):
         app.include_router(module.router, include_in_schema=False)
     errors.install(app)
     app.add_middleware(

@@ -72,7 +72,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "body": ("本文 (Markdown)", "Body (Markdown)"),
     "save": ("保存する", "Save"),
     "edit": ("編集する", "Edit"),
-    "delete": ("削除する", "Delete"),
     "edit_report": ("日報を編集", "Edit the report"),
     "new_report": ("日報を書く", "Write a report"),
     "blank_rows": (
@@ -102,7 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_sum": ("課題の合計", "Tasks add up to"),
     "back": ("戻って直す", "Go back and change it"),
     "import_save": ("この内容で取り込む", "Import it"),
-    "learner": ("受講生", "Learner"),
+    "learner_page": ("受講生のページへ", "The learner's page"),
     "no_learners": ("担当の受講生はいません。", "You mentor no learner yet."),
     "open": ("開く", "Open"),
     "readiness": ("準備状態", "Readiness"),

@@ -20,7 +20,8 @@ from nippo.durations import format_duration
 from nippo.web.i18n import LANGUAGES, translate
 from nippo.web.session import CSRF_FIELD, csrf_token, language
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+# No raw HTML, and no images: a report cannot make a mentor's browser fetch a URL.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -39,11 +40,17 @@ def _markdown(text: str) -> Markup:
     return Markup(_MARKDOWN.render(text))  # noqa: S704 (markdown-it escapes; raw HTML is off)
 
 
+def _inline(text: str) -> Markup:
+    # A bullet's text is inline Markdown (the seed's **bold**); a line break stays one.
+    return Markup(_MARKDOWN.renderInline(text).replace("\n", "<br>\n"))  # noqa: S704
+
+
 templates = Jinja2Templates(
     directory=Path(__file__).with_name("templates"), context_processors=[_context]
 )
 templates.env.filters["duration"] = lambda minutes: format_duration(int(minutes), spaced=True)
 templates.env.filters["markdown"] = _markdown
+templates.env.filters["inline"] = _inline
 
 
 def render(
