@@ -126,6 +126,21 @@ def test_a_refused_field_shows_beside_it_and_nothing_is_stored(
     assert every.json() == []
 
 
+def test_what_a_learner_wrote_is_escaped_on_a_mentors_page(engine: Engine, people: People) -> None:
+    with browser(engine, people.learner) as page:
+        report_id = created(
+            page,
+            title="<script>alert(1)</script>",
+            **{
+                "section-0-body": '<img src=x onerror="alert(2)">\n\n![x](https://example.com/t.png)'
+            },
+        )
+    with browser(engine, people.mentor) as mentor:
+        shown = mentor.get(f"/reports/{report_id}").text
+    assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)" in shown
+    assert "<img" not in shown and "&lt;img src=x" in shown
+
+
 def test_a_second_report_for_a_date_is_refused_beside_the_date(
     engine: Engine, people: People
 ) -> None:

@@ -67,6 +67,19 @@ def test_the_seed_imports_with_a_preview_and_shows_6h_10m(page: Page, site: Site
     assert download.value.suggested_filename == "nippo-2025-04-25.md"
 
 
+def write_report(page: Page, title: str, task: str, duration: str, day: str = "") -> str:
+    """Write a one-task report through the form; the report page's URL."""
+    page.goto("/reports/new")
+    if day:
+        page.get_by_label("日付").fill(day)
+    page.get_by_label("タイトル", exact=True).fill(title)
+    page.get_by_label("課題 1: タイトル").fill(task)
+    page.get_by_label("課題 1: 時間").fill(duration)
+    page.get_by_role("button", name="保存する").click()
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
+    return page.url
+
+
 def _mentor_leaves_feedback(page: Page, site: Site, report_url: str) -> None:
     sign_in(page, site, "bob")
     expect(page).to_have_url(site.url("/learners"))
@@ -84,14 +97,7 @@ def _mentor_leaves_feedback(page: Page, site: Site, report_url: str) -> None:
 
 def test_a_mentor_leaves_feedback_and_the_learner_sees_it(page: Page, site: Site) -> None:
     sign_in(page, site, "alice")
-    page.get_by_role("link", name="日報を書く").first.click()
-    page.get_by_label("日付").fill("2025-04-24")
-    page.get_by_label("タイトル", exact=True).fill("前日の日報")
-    page.get_by_label("課題 1: タイトル").fill("LT 準備")
-    page.get_by_label("課題 1: 時間").fill("1h")
-    page.get_by_role("button", name="保存する").click()
-    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
-    report_url = page.url
+    report_url = write_report(page, "前日の日報", "LT 準備", "1h", day="2025-04-24")
     page.context.clear_cookies()
     _mentor_leaves_feedback(page, site, report_url)
     page.context.clear_cookies()
@@ -103,13 +109,7 @@ def test_a_mentor_leaves_feedback_and_the_learner_sees_it(page: Page, site: Site
 
 def test_a_learner_cannot_open_another_learners_report(page: Page, site: Site) -> None:
     sign_in(page, site, "erin")
-    page.goto("/reports/new")
-    page.get_by_label("タイトル", exact=True).fill("erin の日報")
-    page.get_by_label("課題 1: タイトル").fill("読書")
-    page.get_by_label("課題 1: 時間").fill("30m")
-    page.get_by_role("button", name="保存する").click()
-    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
-    erins = page.url
+    erins = write_report(page, "erin の日報", "読書", "30m")
     page.context.clear_cookies()
     sign_in(page, site, "dave")
     answer = page.goto(erins)

@@ -3,6 +3,8 @@ form, leave feedback. Every rule is the service's; refusals show beside the fiel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from nippo.api.deps import SessionDep
 from nippo.errors import Conflict
 from nippo.models import Report
 from nippo.params import RowId
+from nippo.schemas import ReportBody
 from nippo.service.storage import document_of
 from nippo.web.account import CheckedForm
 from nippo.web.deps import Viewer, ViewerDep, today_in
@@ -108,17 +111,12 @@ def create_report(
 ) -> Response:
     """Store the form as a new report, or show it again with what to change."""
     values = ReportForm.posted(form)
-    body = values.checked()
-    if body is not None:
-        try:
-            report = service.create_report(session, me.caller, body.date, body.document())
-        except UsageError as exc:
-            if not _is_form_problem(exc):
-                raise
-            _place_refusal(values, exc)
-        else:
-            return RedirectResponse(f"/reports/{report.id}", status_code=303)
-    return _form_page(request, me, values, "/reports/new", status=422)
+    report = _saved(
+        values, lambda body: service.create_report(session, me.caller, body.date, body.document())
+    )
+    if report is None:
+        return _form_page(request, me, values, "/reports/new", status=422)
+    return RedirectResponse(f"/reports/{report.id}", status_code=303)
 
 
 @router.get("/reports/{report_id:int}/edit", response_class=HTMLResponse)
@@ -135,22 +133,29 @@ def update_report(
 ) -> Response:
     """Replace the report with the form, or show it again with what to change."""
     values = ReportForm.posted(form)
+    report = _saved(
+        values,
+        lambda body: service.update_report(
+            session, me.caller, report_id, body.date, body.document()
+        ),
+    )
+    if report is None:
+        return _form_page(request, me, values, f"/reports/{report_id}/edit", status=422)
+    return RedirectResponse(f"/reports/{report_id}", status_code=303)
+
+
+def _saved(values: ReportForm, store: Callable[[ReportBody], Report]) -> Report | None:
+    """The report `store` saved from the checked form, or None with the refusal placed."""
     body = values.checked()
-    if body is not None:
-        try:
-            service.update_report(session, me.caller, report_id, body.date, body.document())
-        except UsageError as exc:
-            if not _is_form_problem(exc):
-                raise
-            _place_refusal(values, exc)
-        else:
-            return RedirectResponse(f"/reports/{report_id}", status_code=303)
-    return _form_page(request, me, values, f"/reports/{report_id}/edit", status=422)
-
-
-def _is_form_problem(exc: UsageError) -> bool:
-    """A refusal of the form's content (not: no such report, not yours to change)."""
-    return type(exc) in (UsageError, Conflict)
+    if body is None:
+        return None
+    try:
+        return store(body)
+    except UsageError as exc:
+        if type(exc) not in (UsageError, Conflict):  # not found, not yours: the error page
+            raise
+        _place_refusal(values, exc)
+        return None
 
 
 def _place_refusal(values: ReportForm, exc: UsageError) -> None:
