@@ -152,33 +152,27 @@ async def _one(
     return Window(migration.name, way, code, (t0, t1), (t1, t2))
 
 
-async def _engine(engine_name: str, args: argparse.Namespace, work: Path) -> list[Row]:
+async def _engine(engine_name: str, url: URL, args: argparse.Namespace, work: Path) -> list[Row]:
     size = data.Size(args.rows)
-    url = data.create_database(engine_name)
-    try:
-        began = time.monotonic()
-        console.print(
-            f"[bold]{engine_name}[/]: loading {size.reports * 10:,} task rows into {url.database}"
-        )
-        await asyncio.to_thread(data.load, engine_name, url, size)
-        console.print(f"  loaded in {time.monotonic() - began:.1f}s")
-        with app.serve(url, work / f"{engine_name}-uvicorn.log") as base:
-            load = Load(base, size.learners, args.rate)
-            stop = asyncio.Event()
-            runner = asyncio.create_task(load.run(stop))
-            await asyncio.sleep(WARMUP_S)
-            windows = []
-            for name in args.migrations:
-                for way in migrations.WAYS:
-                    windows.append(
-                        await _one(
-                            engine_name, url, migrations.BY_NAME[name], way, work, args.baseline
-                        )
-                    )
-            stop.set()
-            await runner
-    finally:
-        await asyncio.to_thread(data.drop_database, url)
+    began = time.monotonic()
+    console.print(
+        f"[bold]{engine_name}[/]: loading {size.reports * 10:,} task rows into {url.database}"
+    )
+    await asyncio.to_thread(data.load, engine_name, url, size)
+    console.print(f"  loaded in {time.monotonic() - began:.1f}s")
+    with app.serve(url, work / f"{engine_name}-uvicorn.log") as base:
+        load = Load(base, size.learners, args.rate)
+        stop = asyncio.Event()
+        runner = asyncio.create_task(load.run(stop))
+        await asyncio.sleep(WARMUP_S)
+        windows = []
+        for name in args.migrations:
+            for way in migrations.WAYS:
+                windows.append(
+                    await _one(engine_name, url, migrations.BY_NAME[name], way, work, args.baseline)
+                )
+        stop.set()
+        await runner
     return [
         Row(
             engine=engine_name,
@@ -269,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     rows: list[Row] = []
     for engine_name in args.engines:
-        rows += asyncio.run(_engine(engine_name, args, work))
+        # Started here, in the main thread, which outlives the server (see servers.py).
+        with data.server(engine_name) as server:
+            url = data.create_database(engine_name, server)
+            rows += asyncio.run(_engine(engine_name, url, args, work))
     load_after = os.getloadavg()
     _print(rows)
     context = (

@@ -1,4 +1,11 @@
-"""The benchmark's database: nippo's schema from nippo's migrations, then rows made in the server.
+"""The benchmark's database: a throwaway server, nippo's schema from nippo's migrations, its rows.
+
+Each engine runs in a throwaway server of the benchmark's own
+(`dbtier.testing.servers`: own port and data directory, ended by PID), so
+neither the shared servers on 3306/5432 nor other people's work on them are
+part of the measurement. Its configuration is `CONFIG`: a buffer pool /
+shared buffers that hold the whole data set, and room for the app's pool,
+the migration and pt-online-schema-change.
 
 Rows are generated server-side from a number series (MariaDB's SEQUENCE
 engine, PostgreSQL's generate_series) in one INSERT ... SELECT per table, the
@@ -12,14 +19,16 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
+from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, ThrowawayServer
 from nippo.migrations import upgrade_to_head
 
-SERVERS = {
-    "mariadb": "mysql+pymysql://root@127.0.0.1:3306/test",
-    "postgres": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+CONFIG = {
+    "mariadb": ["innodb_buffer_pool_size=1G", "max_connections=200"],
+    "postgres": ["shared_buffers = 512MB", "max_connections = 200"],
 }
+DRIVERS = {"mariadb": "mysql+pymysql", "postgres": "postgresql+psycopg"}
 REPORTS_PER_LEARNER = 50
 TASKS_PER_REPORT = 10
 FIRST_DAY = "2026-01-01"
@@ -69,29 +78,20 @@ class Size:
         return self.learners * REPORTS_PER_LEARNER
 
 
-def create_database(engine_name: str) -> URL:
-    """A fresh database of the benchmark's own on the shared server."""
+def server(engine_name: str) -> ThrowawayServer:
+    """The engine's throwaway server, not started (`with server(...) as s:` starts it)."""
+    kind = ThrowawayMariaDB if engine_name == "mariadb" else ThrowawayPostgres
+    return kind(config=CONFIG[engine_name])
+
+
+def create_database(engine_name: str, running: ThrowawayServer) -> URL:
+    """A fresh database in the running throwaway server; its superuser URL over TCP."""
     name = f"dbtier_bench_om_{uuid.uuid4().hex[:8]}"
-    server = make_url(SERVERS[engine_name])
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if engine_name == "mariadb":
-            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        else:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server.set(database=name)
-
-
-def drop_database(url: URL) -> None:
-    """Drop what `create_database` made."""
-    admin = create_engine(url.set(database="test"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if url.get_backend_name() == "mysql":
-            conn.execute(text(f"DROP DATABASE IF EXISTS `{url.database}`"))
-        else:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
+    if engine_name == "mariadb":
+        running.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    else:
+        running.execute(f'CREATE DATABASE "{name}"')
+    return running.url(DRIVERS[engine_name], database=name)
 
 
 def _statements(engine_name: str, size: Size) -> list[str]:
@@ -145,4 +145,4 @@ def load(engine_name: str, url: URL, size: Size) -> None:
     engine.dispose()
 
 
-__all__ = ["SERVERS", "Size", "create_database", "drop_database", "load"]
+__all__ = ["CONFIG", "Size", "create_database", "load", "server"]

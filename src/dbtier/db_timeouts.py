@@ -100,4 +100,17 @@ def session_statement_timeout(engine: Engine, seconds: float) -> None:
 # Driver error codes meaning "the statement ran longer than the session's statement timeout".
 STATEMENT_TIMEOUT_CODES = frozenset({"57014", "1969", "3024"})
 
-__all__ = ["STATEMENT_TIMEOUT_CODES", "Timeouts", "driver_args", "session_statement_timeout"]
+# Driver error codes meaning "the server gave up on this transaction; run it again": InnoDB's
+# deadlock victim (1213, the whole transaction rolled back) and a snapshot older than the
+# table it reads (1412, ER_TABLE_DEF_CHANGED: after an online schema change swapped the
+# table), PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001).
+# Lock wait timeouts are not here: the wait already took its whole budget.
+RETRY_TRANSACTION_CODES = frozenset({"1213", "1412", "40P01", "40001"})
+
+__all__ = [
+    "RETRY_TRANSACTION_CODES",
+    "STATEMENT_TIMEOUT_CODES",
+    "Timeouts",
+    "driver_args",
+    "session_statement_timeout",
+]

@@ -13,7 +13,7 @@ from nippo.auth import Caller, authenticate, caller_sees_learner, not_visible
 from nippo.errors import Forbidden, NotFound
 from nippo.models import Feedback, Mentorship, Report, User
 from nippo.service.limits import MAX_FEEDBACK_CHARS
-from nippo.service.unit_of_work import writing
+from nippo.service.unit_of_work import retried, writing
 from nippo.text import first_unstorable
 
 
@@ -29,6 +29,7 @@ class FeedbackItem:
     created_at: dt.datetime
 
 
+@retried
 def add_feedback(session: Session, caller: Caller, report_id: int, body: str) -> FeedbackItem:
     """A mentor of the report's learner leaves feedback."""
     if not body.strip():

@@ -29,7 +29,7 @@ from nippo.markdown import parse_report, render_report
 from nippo.models import Report, StudyTimeAdjustment
 from nippo.service.reports import add_report, get_report, require_learner
 from nippo.service.storage import document_of
-from nippo.service.unit_of_work import writing
+from nippo.service.unit_of_work import retried, writing
 from nippo.study_time import StudyTime, study_time
 
 log = get_logger("nippo.import")
@@ -111,6 +111,7 @@ def _record_opening_balance(
     return adjustment
 
 
+@retried
 def import_report(
     session: Session,
     caller: Caller,

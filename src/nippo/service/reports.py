@@ -20,7 +20,7 @@ from nippo.errors import Conflict, Forbidden
 from nippo.models import Report, ReportTask, User
 from nippo.service.limits import check_document, check_range, check_report_date
 from nippo.service.storage import fill_report
-from nippo.service.unit_of_work import writing
+from nippo.service.unit_of_work import retried, writing
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ def add_report(session: Session, user: User, day: dt.date, doc: ReportDocument) 
     return report
 
 
+@retried
 def create_report(session: Session, caller: Caller, day: dt.date, doc: ReportDocument) -> Report:
     """A learner's new report for a day."""
     with writing(session, conflict=_conflict_message(None, day)):
@@ -106,6 +107,7 @@ def _own_report(session: Session, caller: Caller, report_id: int) -> tuple[User,
     return user, report
 
 
+@retried
 def update_report(
     session: Session, caller: Caller, report_id: int, day: dt.date, doc: ReportDocument
 ) -> Report:
@@ -129,6 +131,7 @@ def update_report(
     return report
 
 
+@retried
 def delete_report(session: Session, caller: Caller, report_id: int) -> None:
     """Delete a report with its tasks, sections and feedback (the learner's own only)."""
     with writing(session, conflict=f"report {report_id} could not be deleted"):

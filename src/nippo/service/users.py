@@ -12,7 +12,7 @@ from dbtier.errors import UsageError
 from nippo.auth import Caller, authenticate, hash_token, new_token
 from nippo.errors import Conflict, NotFound
 from nippo.models import DEFAULT_TIMEZONE, ROLES, Mentorship, User
-from nippo.service.unit_of_work import writing
+from nippo.service.unit_of_work import retried, writing
 
 MAX_NAME = 100
 
@@ -75,6 +75,7 @@ def _learners_named(session: Session, names: list[str]) -> list[User]:
     return [found[name] for name in dict.fromkeys(names)]
 
 
+@retried
 def create_user(
     session: Session,
     name: str,
