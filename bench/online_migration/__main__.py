@@ -160,7 +160,7 @@ async def _engine(engine_name: str, url: URL, args: argparse.Namespace, work: Pa
     )
     await asyncio.to_thread(data.load, engine_name, url, size)
     console.print(f"  loaded in {time.monotonic() - began:.1f}s")
-    with app.serve(url, work / f"{engine_name}-uvicorn.log") as base:
+    with app.serve(url, work / f"{engine_name}-uvicorn.log", args.workers) as base:
         load = Load(base, size.learners, args.rate)
         stop = asyncio.Event()
         runner = asyncio.create_task(load.run(stop))
@@ -236,6 +236,9 @@ def _print(rows: list[Row]) -> None:
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.online_migration", description=__doc__)
     parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (default 1)"
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="task rows (default 1,000,000)")
     parser.add_argument("--rate", type=float, default=50.0, help="requests per second (default 50)")
     parser.add_argument("--baseline", type=float, default=10.0, help="baseline seconds per run")
@@ -246,10 +249,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     bad = [e for e in args.engines if e not in ENGINES] + [
         m for m in args.migrations if m not in migrations.BY_NAME
     ]
-    if bad or args.rows < 500 or args.rate <= 0:
+    if bad or args.rows < 500 or args.rate <= 0 or args.workers < 1:
         parser.error(
             f"unknown engine or migration {bad}; engines {ENGINES}, migrations "
-            f"{list(migrations.BY_NAME)}; --rows ≥ 500, --rate > 0"
+            f"{list(migrations.BY_NAME)}; --rows ≥ 500, --rate > 0, --workers ≥ 1"
         )
     return args
 
@@ -270,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
     _print(rows)
     context = (
-        f"rows={args.rows} rate={args.rate}/s baseline={args.baseline}s; "
-        f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} "
-        f"on {os.cpu_count()} CPUs"
+        f"rows={args.rows} rate={args.rate}/s baseline={args.baseline}s "
+        f"workers={args.workers}; load average (1, 5, 15 min) before "
+        f"{' '.join(f'{x:.1f}' for x in load_before)}, after "
+        f"{' '.join(f'{x:.1f}' for x in load_after)} on {os.cpu_count()} CPUs"
     )
     console.print(context)
     (work / "results.md").write_text(markdown(rows) + f"\n{context}\n")

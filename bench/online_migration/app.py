@@ -26,8 +26,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(url: URL, log: Path) -> Iterator[str]:
-    """Run `uvicorn nippo.app:create_app` against `url`; yields its base URL; stops it by PID."""
+def serve(url: URL, log: Path, workers: int = 1) -> Iterator[str]:
+    """Run `uvicorn nippo.app:create_app` (`workers` processes, as that many service tasks
+    would) against `url`; yields its base URL; stops it by PID."""
     port = free_port()
     env = {
         **os.environ,
@@ -52,6 +53,8 @@ def serve(url: URL, log: Path) -> Iterator[str]:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                "--workers",
+                str(workers),
             ],
             env=env,
             stdout=out,

@@ -68,7 +68,7 @@ async def _engine(
     size = data.Size(args.rows)
     await asyncio.to_thread(data.load, engine_name, url, size)
     lines = []
-    with app.serve(url, work / f"capacity-{engine_name}-uvicorn.log") as base:
+    with app.serve(url, work / f"capacity-{engine_name}-uvicorn.log", args.workers) as base:
         uvicorn = [p for p in _tree(os.getpid()) if p != os.getpid()]
         for rate in args.rates:
             load = Load(base, size.learners, rate)
@@ -93,7 +93,8 @@ async def _engine(
                 f"{engine_name:8} {rate:5.0f}/s  {whole.requests:5} requests  "
                 f"{whole.failed:4} failed  p50 {whole.p50_ms:7.0f} ms  p99 {whole.p99_ms:7.0f} ms"
                 f"  p50 halves {first.p50_ms:6.0f} → {second.p50_ms:6.0f} ms  "
-                f"CPU s/s app {(after[0] - before[0]) / span:.2f} db {(after[1] - before[1]) / span:.2f}"
+                f"CPU s/s app {(after[0] - before[0]) / span:.2f} "
+                f"db {(after[1] - before[1]) / span:.2f}"
                 f" load {(after[2] - before[2]) / span:.2f}  {'held' if held else 'NOT held'}"
             )
             print(line, flush=True)
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.online_migration.capacity", description=__doc__
     )
     parser.add_argument("--engines", default="mariadb,postgres")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (default 1)"
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rates", default="20,30,40,50,60")
     parser.add_argument("--step", type=float, default=30.0, help="seconds per rate")
@@ -116,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         args.rates = [float(r) for r in args.rates.split(",") if r]
     except ValueError:
         parser.error("--rates: comma-separated numbers")
-    if any(e not in data.CONFIG for e in engines) or not args.rates or min(args.rates) <= 0:
-        parser.error(f"engines from {list(data.CONFIG)}; rates > 0")
+    if (
+        any(e not in data.CONFIG for e in engines)
+        or not args.rates
+        or min(args.rates) <= 0
+        or args.workers < 1
+    ):
+        parser.error(f"engines from {list(data.CONFIG)}; rates > 0; --workers ≥ 1")
     work = Path(__file__).with_name("results") / time.strftime(
         "capacity-%Y-%m-%dT%H%M%S", time.gmtime()
     )
@@ -130,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             lines += asyncio.run(_engine(engine_name, server, url, args, work))
     load_after = os.getloadavg()
     context = (
-        f"rows={args.rows} step={args.step}s; load average before {load_before[0]:.1f} "
+        f"rows={args.rows} step={args.step}s workers={args.workers}; "
+        f"load average before {load_before[0]:.1f} "
         f"{load_before[1]:.1f} {load_before[2]:.1f}, after {load_after[0]:.1f} "
         f"{load_after[1]:.1f} {load_after[2]:.1f} on {os.cpu_count()} CPUs"
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 from sqlalchemy import text
 
-from bench.online_migration.backfill import autocommit, dialect
+from bench.online_migration.backfill import autocommit, dialect, one_core
 
 # dbtier: allow MY-LOCKING-CLAUSE, MY-FK-ADD because with foreign_key_checks=0 InnoDB adds the key INPLACE with LOCK=NONE (no copy), and the orphan query checks the existing rows  # noqa: E501
 revision = "om_add_fk_dbtier"
@@ -30,6 +30,7 @@ ORPHANS = (
 
 
 def upgrade() -> None:
+    one_core()
     if dialect() == "postgresql":
         op.execute(
             "ALTER TABLE report_tasks ADD CONSTRAINT fk_report_tasks_report_id_reports "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from bench.online_migration.backfill import autocommit, dialect
+from bench.online_migration.backfill import autocommit, dialect, one_core
 
 revision = "om_add_index_dbtier"
 down_revision = "0001"
@@ -22,6 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    one_core()
     if dialect() == "postgresql":
         autocommit("CREATE INDEX CONCURRENTLY ix_report_tasks_title ON report_tasks (title)")
     else:

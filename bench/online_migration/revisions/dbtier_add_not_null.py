@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from bench.online_migration.backfill import autocommit, backfill, dialect
+from bench.online_migration.backfill import autocommit, backfill, dialect, one_core
 
 revision = "om_add_not_null_dbtier"
 down_revision = "0001"
@@ -34,6 +34,7 @@ UPDATE = "UPDATE report_tasks SET seconds = minutes * 60 WHERE id >= :lo AND id 
 
 
 def upgrade() -> None:
+    one_core()
     op.execute(ADD[dialect()])
     backfill(UPDATE)
     if dialect() == "postgresql":

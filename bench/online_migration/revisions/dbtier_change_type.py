@@ -20,7 +20,7 @@ import subprocess
 import sqlalchemy as sa
 from alembic import op
 
-from bench.online_migration.backfill import autocommit, backfill, dialect
+from bench.online_migration.backfill import autocommit, backfill, dialect, one_core
 
 # dbtier: allow DROP-COLUMN, RENAME-COLUMN because the swap replaces minutes with its BIGINT copy under the same name in one short transaction; code reading or writing minutes keeps working  # noqa: E501
 revision = "om_change_type_dbtier"
@@ -47,7 +47,30 @@ SWAP = [
 ]
 
 
+# pt-online-schema-change, paced for a live service on a small instance:
+# - chunks of about 50 ms, then a 50 ms sleep: the copy takes at most about
+#   half of one core, and no chunk holds its row locks for long;
+# - it pauses while more than 8 threads run (the app is busy) and gives up
+#   above 200 (something is badly wrong);
+# - the statements that need the table's metadata lock (creating and dropping
+#   the triggers, the atomic RENAME swap) wait at most 1 s for it, so the
+#   application's queries never queue behind them for longer, and are tried
+#   again up to 20 times, 0.5 s apart, instead of failing the migration;
+# - the copy chunk's own deadlocks with the app's writes are retried by it;
+#   the app's side of such a deadlock is a transaction the app runs again
+#   (nippo.service.unit_of_work.retried).
+PT_OSC_PACING = [
+    "--chunk-time=0.05",
+    "--sleep=0.05",
+    "--max-load=Threads_running=8",
+    "--critical-load=Threads_running=200",
+    "--set-vars=lock_wait_timeout=1",
+    "--tries=create_triggers:20:0.5,drop_triggers:20:0.5,swap_tables:20:0.5,copy_rows:10:0.25",
+]
+
+
 def _postgresql() -> None:
+    one_core()
     op.execute("ALTER TABLE report_tasks ADD COLUMN minutes_new BIGINT")
     op.execute(SYNC_FUNCTION)
     op.execute(
@@ -79,10 +102,7 @@ def _mariadb() -> None:
             "MODIFY minutes BIGINT NOT NULL",
             "--execute",
             "--recursion-method=none",
-            "--chunk-time=0.2",
-            "--max-load=Threads_running=200",
-            "--critical-load=Threads_running=1000",
-            "--set-vars=lock_wait_timeout=5",
+            *PT_OSC_PACING,
             "--no-check-alter",
             "--quiet",
             dsn,
