@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 
 from bench.online_migration import app, data
 from bench.online_migration.load import Load
-from dbtier.testing.servers import ThrowawayServer
+from dbtier.testing.servers import ThrowawayServer, process_tree
 
 WARMUP_S = 5.0
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -39,25 +39,6 @@ def _cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / TICKS
 
 
-def _tree(pid: int) -> list[int]:
-    """`pid` and every process under it (PostgreSQL serves each connection from a child)."""
-    found, frontier = [pid], [pid]
-    while frontier:
-        children = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) in frontier:
-                children.append(int(entry.name))
-        found += children
-        frontier = children
-    return found
-
-
 def _cpu(pids: list[int]) -> float:
     return sum(_cpu_seconds(p) for p in pids)
 
@@ -69,19 +50,20 @@ async def _engine(
     await asyncio.to_thread(data.load, engine_name, url, size)
     lines = []
     with app.serve(url, work / f"capacity-{engine_name}-uvicorn.log", args.workers) as base:
-        uvicorn = [p for p in _tree(os.getpid()) if p != os.getpid()]
         for rate in args.rates:
             load = Load(base, size.learners, rate)
             stop = asyncio.Event()
             runner = asyncio.create_task(load.run(stop))
             await asyncio.sleep(WARMUP_S)
             assert server.pid is not None
-            db = _tree(server.pid)
+            db = process_tree(server.pid)
+            # uvicorn: this process's other children (the server is one of them too)
+            uvicorn = [p for p in process_tree(os.getpid()) if p != os.getpid() and p not in db]
             before = (_cpu(uvicorn), _cpu(db), _cpu([os.getpid()]))
             t0 = time.monotonic()
             await asyncio.sleep(args.step)
             t1 = time.monotonic()
-            after = (_cpu(uvicorn), _cpu(_tree(server.pid)), _cpu([os.getpid()]))
+            after = (_cpu(uvicorn), _cpu(process_tree(server.pid)), _cpu([os.getpid()]))
             stop.set()
             await runner
             whole = load.window(t0, t1)

@@ -110,14 +110,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process under it, parents before their children (from /proc)."""
+    pids = [pid]
+    frontier = [pid]
+    while frontier:
+        frontier = [child for parent in frontier for child in _children(parent)]
+        pids += frontier
+    return pids
+
+
 def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
     """Signal the server and every process under it: the server first when stopping it
     (no new children), its children first when resuming or killing."""
-    pids = [popen.pid]
-    frontier = [popen.pid]
-    while frontier:
-        frontier = [child for pid in frontier for child in _children(pid)]
-        pids += frontier
+    pids = process_tree(popen.pid)
     ordered = pids if signum == signal.SIGSTOP else [*pids[1:], pids[0]]
     for pid in ordered:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -565,5 +571,6 @@ __all__ = [
     "ThrowawayPostgres",
     "ThrowawayServer",
     "free_port",
+    "process_tree",
     "require_available",
 ]
