@@ -188,3 +188,15 @@ def test_a_database_fault_gives_the_503_page_with_retry_after() -> None:
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "7"
     assert "text/html" in page.headers["content-type"] and "127.0.0.1" not in page.text
+
+
+def test_refusals_before_any_route_are_pages_too(client: TestClient) -> None:
+    huge = client.post(
+        "/signin", content=b"x" * 10, headers={"Content-Length": str(2 * 1024 * 1024)}
+    )
+    assert huge.status_code == 413 and "<html" in huge.text
+    assert "larger than" in huge.text
+    control = client.get("/signin?next=%01")
+    assert control.status_code == 422 and "<html" in control.text
+    api = client.get("/api/v1/me?x=%01")
+    assert api.status_code == 422 and api.json()["errors"][0]["type"] == "unstorable_character"

@@ -151,3 +151,34 @@ def test_sign_out(page: Page, site: Site) -> None:
     expect(page).to_have_url(site.url("/signin"))
     page.goto("/home")
     expect(page).to_have_url(site.url("/signin"))
+
+
+_UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(e => e.type !== 'hidden' && !e.hidden)
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map(e => e.outerHTML)"""
+
+
+def tab_to(page: Page, selector: str, limit: int = 30) -> None:
+    """Press Tab until the element is focused (fails after `limit` presses)."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"{selector} was not reached by Tab")
+
+
+def test_keyboard_only_and_a_label_on_every_control(page: Page, site: Site) -> None:
+    page.goto("/signin")
+    tab_to(page, "#token")
+    page.keyboard.type(site.tokens["dave"])
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(site.url(f"/learners/{site.ids['dave']}"))
+    tab_to(page, 'main a[href="/reports/new"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(site.url("/reports/new"))
+    for path in ("/reports/new", "/reports/import", f"/learners/{site.ids['dave']}", "/signin"):
+        page.goto(path)
+        assert page.evaluate(_UNLABELLED) == [], path

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nippo.api.refusal import for_client
 
 
 def _too_large(limit: int) -> str:
@@ -31,7 +34,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await for_client(scope, self._refusal())(scope, receive, send)
             return
         received = 0
 
@@ -47,20 +50,9 @@ class BodySizeLimit:
 
         await self.app(scope, counting_receive, send)
 
-    async def _refuse(self, send: Send) -> None:
+    def _refusal(self) -> Response:
         body = json.dumps({"detail": _too_large(self.max_bytes)}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        return Response(body, 413, headers={"connection": "close"}, media_type="application/json")
 
 
 __all__ = ["BodySizeLimit"]

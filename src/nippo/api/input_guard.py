@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nippo.api.problems import FieldProblem, problem_response
+from nippo.api.refusal import for_client
 from nippo.text import first_unstorable
 
 
@@ -49,7 +50,7 @@ class RefuseUnstorableInput:
                 first = problems[0]
                 where = " → ".join(str(part) for part in first.loc)
                 response = problem_response(422, f"{where}: {first.msg}", errors=problems)
-                await response(scope, receive, send)
+                await for_client(scope, response)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -33,7 +33,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -44,6 +44,7 @@ from dbtier.db_timeouts import STATEMENT_TIMEOUT_CODES
 from dbtier.errors import DatabaseUnreachable
 from dbtier.logs import get_logger
 from dbtier.migrate.timeouts import error_code
+from nippo.api.refusal import for_client
 
 log = get_logger("nippo.api")
 
@@ -168,11 +169,7 @@ class DatabaseGuard:
             in_flight=self.in_flight,
             status=503,
         )
-        response: Response = unavailable_response(kind, self.retry_after)
-        # The pages (nippo.web) answer a browser with the same 503 as a page.
-        render = getattr(getattr(scope.get("app"), "state", None), "render_refusal", None)
-        if render is not None:
-            response = render(scope, response)
+        response = for_client(scope, unavailable_response(kind, self.retry_after))
         with contextlib.suppress(OSError):
             await response(scope, _no_body, send)
 

@@ -5,7 +5,8 @@ the one place that decides a status and its headers (Retry-After on a 503,
 Allow on a 405). For a page path each handler is wrapped: it runs as before,
 and its answer is re-rendered as an HTML page with the same status, headers
 and detail; a 401 becomes a redirect to the sign-in page. The database guard's
-own 503 (deadline, overload) goes through `page_refusal` the same way.
+own 503 (deadline, overload), the body limit's 413 and the character guard's 422 go
+through `page_refusal` (`nippo.api.refusal.for_client`) the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from nippo.web.rendering import render
 from nippo.web.session import SignInRequired
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
-_KEPT_HEADERS = ("retry-after", "allow")
+_KEPT_HEADERS = ("retry-after", "allow", "connection")
 _NOT_PAGES = ("/api/", "/healthz", "/readyz")
 SIGN_IN_PATH = "/signin"
 
@@ -74,7 +75,7 @@ async def _sign_in_first(_request: Request, _exc: Exception) -> Response:
 
 
 def page_refusal(scope: Scope, answer: Response) -> Response:
-    """The database guard's refusal as a page when the path is a page's."""
+    """A middleware's refusal as a page when the path is a page's."""
     if not is_page(scope.get("path", "")):
         return answer
     return error_page(Request(scope), answer)
