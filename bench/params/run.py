@@ -31,6 +31,7 @@ from bench.params import configs, io_limit, memory_limit, servers, workloads
 from bench.params.configs import Configuration
 
 PORTS = {"mariadb": 3307, "postgres": 5433}
+_LOCK_GAP_S = 20.0  # pause after releasing the bench lock, so other waiters get it first
 
 # What to read back from each running server, to show the configuration really applied.
 SHOWN_SETTINGS = {
@@ -222,6 +223,8 @@ def _measuring(options: Options, engine_run: EngineRun, label: str) -> Iterator[
             os.setpriority(os.PRIO_PROCESS, 0, 19)
             fcntl.flock(lock, fcntl.LOCK_UN)
             lock.close()
+            # flock is not fair: asking again at once would win the lock back from those waiting.
+            time.sleep(_LOCK_GAP_S)
 
 
 def _run_engine(
