@@ -126,6 +126,20 @@ def test_a_refused_field_shows_beside_it_and_nothing_is_stored(
     assert every.json() == []
 
 
+def test_a_learners_page_lists_a_year_and_links_the_year_before(
+    engine: Engine, people: People
+) -> None:
+    with browser(engine, people.learner) as page:
+        report_id = created(page)  # 2025-04-24
+        recent = page.get(f"/learners/{people.learner_id}").text
+        assert re.search(r'href="/learners/\d+\?until=[0-9-]+"', recent)
+        assert (
+            f'href="/reports/{report_id}"'
+            in page.get(f"/learners/{people.learner_id}?until=2025-12-31").text
+        )
+        assert page.get(f"/learners/{people.learner_id}?until=2025-13-01").status_code == 422
+
+
 def test_what_a_learner_wrote_is_escaped_on_a_mentors_page(engine: Engine, people: People) -> None:
     with browser(engine, people.learner) as page:
         report_id = created(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nippo import service
 from nippo.api.deps import SessionDep
-from nippo.params import RowId
+from nippo.params import IsoDate, RowId
 from nippo.service.limits import MAX_RANGE_DAYS
 from nippo.web.chart import HEIGHT, WIDTH, bars, weekly_minutes
 from nippo.web.deps import ViewerDep, today_in
@@ -45,16 +46,20 @@ def learners(request: Request, me: ViewerDep) -> Response:
 
 @router.get("/learners/{learner_id:int}", response_class=HTMLResponse)
 def learner_page(
-    request: Request, learner_id: RowId, me: ViewerDep, session: SessionDep
+    request: Request,
+    learner_id: RowId,
+    me: ViewerDep,
+    session: SessionDep,
+    until: Annotated[IsoDate | None, Query(description="Last date of the listed year.")] = None,
 ) -> Response:
-    """A learner's study time (today / week / total), weekly chart and reports by month."""
+    """A learner's study time (today / week / total), weekly chart and a year of reports
+    by month (up to tomorrow, or `until` for older years)."""
     learner = service.visible_learner(session, me.caller, learner_id)
     today = today_in(learner.timezone)
     figures = service.study_time(session, learner.id, today, caller=me.caller)
-    start = today - dt.timedelta(days=MAX_RANGE_DAYS - 2)
-    reports = service.list_reports(
-        session, me.caller, learner.id, start, today + dt.timedelta(days=1)
-    )
+    end = until or today + dt.timedelta(days=1)
+    start = end - dt.timedelta(days=MAX_RANGE_DAYS - 1)
+    reports = service.list_reports(session, me.caller, learner.id, start, end)
     months = [
         (month, list(items))
         for month, items in itertools.groupby(
@@ -69,6 +74,9 @@ def learner_page(
         today=today,
         figures=figures,
         months=months,
+        start=start,
+        end=end,
+        older=start - dt.timedelta(days=1),
         bars=bars(weekly_minutes(session, me.caller, learner.id, today)),
         chart_width=WIDTH,
         chart_height=HEIGHT,
