@@ -14,7 +14,8 @@ Only what can be cut safely is split: uncompressed local files of at least
 logs. gzip, RDS and CloudWatch streams, and csvlog (whose quoted fields may
 hold any line), are read by one process. Memory stays flat as the log grows:
 each process holds one chunk and its classes, so the total is bounded by the
-number of CPUs, not by the log's size.
+number of CPUs, not by the log's size. A file that grows while it is read
+(a live slow log) is digested up to the size it had when the digest began.
 
 Fork, not spawn: the children start with the parsers already imported (a
 spawned interpreter would spend ~0.2 s importing them), and the CLI has no
