@@ -1,0 +1,463 @@
+"""`uv run python -m bench.service`: nippo's routes against the same stack's ceiling.
+
+For each engine (SQLite; MariaDB and PostgreSQL on throwaway servers from
+`dbtier.testing.servers`, never the shared 3306/5432) and each stack (MySQL
+driver, uvicorn workers): a learner with `--years` of reports (365 reports,
+730 tasks a year), served as `dbtier up` serves nippo (`bench.service.serve`),
+beside the ceiling app on the same engine settings (`bench.service.ceiling`:
+constant JSON, and `SELECT 1` on the same pool and driver). wrk sends
+`--connections` connections for `--duration` seconds to each route in turn
+(after a short warm-up); the table gives req/s, each nippo route's ratio to
+the same stack's `SELECT 1` ceiling, non-2xx answers and the load average.
+`--scaling` adds the study-time statement's cost at 1, 5 and 10 years of
+history (client-timed median of repeated executions, and the route's req/s).
+Results go to bench/service/results/<time>.{json,txt}. It prints; it asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from bench.service.data import Seeded, seed
+from dbtier.config import Settings
+from dbtier.db import make_engine, timeouts_from
+from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, ThrowawayServer
+from nippo.study_time import study_time_statement
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NIPPO_APP = "nippo.app:create_app"
+CEILING_APP = "bench.service.ceiling:create_app"
+ENGINES = ("sqlite", "mariadb", "postgres")
+MYSQL_DRIVERS = {"pymysql": "mariadb+pymysql", "mysqlclient": "mariadb+mysqldb"}
+STATEMENT_REPEATS = 300
+# After wrk stops, the server still answers the requests it had queued; the next run waits.
+SETTLE_S = 1.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """A nippo route measured: its name, the statements it runs, its path template."""
+
+    name: str
+    statements: int
+    path: str
+
+
+# Formatted with the seeded learner (`Seeded`): lid, rid, last, first_of_year.
+ROUTES = (
+    Route("study-time", 1, "/api/v1/learners/{lid}/study-time?date={last}"),
+    Route("feedback list", 1, "/api/v1/reports/{rid}/feedback"),
+    Route("me", 2, "/api/v1/me"),
+    Route("report", 2, "/api/v1/reports/{rid}"),
+    Route("report markdown", 3, "/api/v1/reports/{rid}/markdown"),
+    Route("365 reports", 2, "/api/v1/learners/{lid}/reports?from={year_ago}&to={last}"),
+)
+
+
+@dataclass
+class Measured:
+    """One wrk run."""
+
+    stack: str
+    route: str
+    statements: int | None
+    rps: float
+    non_2xx: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+
+
+@dataclass
+class Scaling:
+    """The study-time statement at one history length."""
+
+    stack: str
+    years: int
+    reports: int
+    statement_ms: float
+    rps: float
+    load_after: tuple[float, float, float]
+
+
+@dataclass
+class Results:
+    started: str
+    command: str
+    machine: str
+    load_start: tuple[float, float, float]
+    load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    runs: list[Measured] = field(default_factory=list)
+    scaling: list[Scaling] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What one row group measures: an engine, its driver, uvicorn workers."""
+
+    engine: str
+    driver: str
+    workers: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine}/{self.driver}/w{self.workers}"
+
+
+def load() -> tuple[float, float, float]:
+    one, five, fifteen = os.getloadavg()
+    return (round(one, 2), round(five, 2), round(fifteen, 2))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# wrk ----------------------------------------------------------------------------
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def wrk(
+    url: str, token: str | None, *, connections: int, seconds: float
+) -> tuple[float, int, int, float, float]:
+    """req/s, non-2xx answers, socket errors, p50 and p99 latency (ms)."""
+    argv = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:g}s", "--latency"]
+    if token:
+        argv += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run(  # noqa: S603 - wrk from PATH, our arguments
+        [*argv, url], capture_output=True, text=True, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)  # type: ignore[union-attr]
+    return (
+        rps,
+        int(non_2xx.group(1)) if non_2xx else 0,
+        sum(int(g) for g in errors.groups()) if errors else 0,
+        _ms(p50),
+        _ms(p99),
+    )
+
+
+# serving ------------------------------------------------------------------------
+@contextlib.contextmanager
+def served(app: str, url: URL, workers: int, log: Path) -> Iterator[str]:
+    """`app` served by `bench.service.serve` on a free port; yields its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBTIER_")}
+    env["DBTIER_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    env["DBTIER_DATA_DIR"] = str(log.parent)
+    argv = [sys.executable, "-m", "bench.service.serve", app, "127.0.0.1", str(port), str(workers)]
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter and module
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        with httpx.Client(base_url=base, timeout=2) as client:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get("/healthz").status_code == 200:
+                        break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start; see {log}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, 9)
+            process.wait()
+
+
+def _check(base: str, path: str, token: str | None) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = httpx.get(base + path, headers=headers, timeout=10)
+    if answer.status_code != 200:
+        raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:300]}")
+
+
+class Bench:
+    """Runs the measurements and keeps the results."""
+
+    def __init__(self, options: argparse.Namespace, console: Console, tmp: Path) -> None:
+        self.options = options
+        self.console = console
+        self.tmp = tmp
+        self.results = Results(
+            started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            command=" ".join(["python -m bench.service", *sys.argv[1:]]),
+            machine=f"{os.cpu_count()} CPUs",
+            load_start=load(),
+        )
+
+    def measure(
+        self, stack: Stack, base: str, path: str, route: str, token: str | None, statements: int | None
+    ) -> Measured:
+        _check(base, path, token)
+        o = self.options
+        wrk(base + path, token, connections=o.connections, seconds=o.warmup)
+        time.sleep(SETTLE_S)
+        before = load()
+        rps, non_2xx, errors, p50, p99 = wrk(
+            base + path, token, connections=o.connections, seconds=o.duration
+        )
+        run = Measured(stack.name, route, statements, rps, non_2xx, errors, p50, p99, before, load())
+        time.sleep(SETTLE_S)
+        self.results.runs.append(run)
+        self.console.print(
+            f"  {stack.name:28} {route:16} {rps:8.0f} req/s  non-2xx {non_2xx}  "
+            f"p50 {p50:.1f} ms  load {run.load_after[0]:.2f}"
+        )
+        return run
+
+    def stack(self, stack: Stack, url: URL, seeded: Seeded) -> None:
+        log = self.tmp / f"{stack.name.replace('/', '-')}.log"
+        with served(CEILING_APP, url, stack.workers, log) as base:
+            self.measure(stack, base, "/const", "ceiling: constant JSON", None, None)
+            self.measure(stack, base, "/select1", "ceiling: SELECT 1", None, 1)
+        values = {
+            "lid": seeded.learner_id,
+            "rid": seeded.report_id,
+            "last": seeded.last_day.isoformat(),
+            "year_ago": (seeded.last_day - dt.timedelta(days=364)).isoformat(),
+        }
+        wanted = self.options.routes
+        with served(NIPPO_APP, url, stack.workers, log) as base:
+            for route in ROUTES:
+                if wanted and route.name not in wanted:
+                    continue
+                path = route.path.format(**values)
+                self.measure(stack, base, path, route.name, seeded.token, route.statements)
+
+    def scaling(self, stack: Stack, url: URL, seeded: Seeded) -> None:
+        """The study-time statement's cost on this history, client-timed, and the route's req/s."""
+        engine = make_engine(
+            Settings(database_url=url.render_as_string(hide_password=False)),
+            timeouts=timeouts_from(Settings(), statement=Settings().query_timeout),
+        )
+        statement = study_time_statement(seeded.learner_id, seeded.last_day)
+        try:
+            with Session(engine) as session:
+                for _ in range(20):
+                    session.execute(statement).one()
+                times = []
+                for _ in range(STATEMENT_REPEATS):
+                    started = time.perf_counter()
+                    session.execute(statement).one()
+                    times.append((time.perf_counter() - started) * 1000)
+        finally:
+            engine.dispose()
+        path = f"/api/v1/learners/{seeded.learner_id}/study-time?date={seeded.last_day.isoformat()}"
+        log = self.tmp / f"{stack.name.replace('/', '-')}-scaling.log"
+        years = seeded.reports // 365
+        with served(NIPPO_APP, url, stack.workers, log) as base:
+            run = self.measure(stack, base, path, f"study-time {years}y", seeded.token, 1)
+        self.results.scaling.append(
+            Scaling(stack.name, years, seeded.reports, statistics.median(times), run.rps, load())
+        )
+
+
+# databases ----------------------------------------------------------------------
+SERVERS: dict[str, type[ThrowawayServer]] = {
+    "mariadb": ThrowawayMariaDB,
+    "postgres": ThrowawayPostgres,
+}
+
+
+def new_database(server: ThrowawayServer | None, tmp: Path, driver: str | None) -> URL:
+    """A fresh, empty database: a file for SQLite, else one on the throwaway server."""
+    name = f"nippo_{uuid.uuid4().hex[:8]}"
+    if server is None:
+        return make_url(f"sqlite:///{tmp / (name + '.sqlite3')}")
+    if server.engine == "mariadb":
+        server.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    else:
+        server.execute(f'CREATE DATABASE "{name}"')
+    return server.url(driver, database=name)
+
+
+def stacks_of(engine: str, options: argparse.Namespace) -> list[Stack]:
+    drivers = {"sqlite": ["pysqlite"], "postgres": ["psycopg"]}.get(engine, options.mysql_drivers)
+    return [Stack(engine, d, w) for d in drivers for w in options.workers]
+
+
+def driver_url(engine: str, driver: str) -> str | None:
+    """The SQLAlchemy driver name of a stack (None: the server's default)."""
+    return MYSQL_DRIVERS[driver] if engine == "mariadb" else None
+
+
+def run_engine(bench: Bench, engine: str, tmp: Path) -> None:
+    options = bench.options
+    server_class = SERVERS.get(engine)
+    with contextlib.ExitStack() as stack:
+        server: ThrowawayServer | None = None
+        if server_class is not None:
+            problem = server_class.available()
+            if problem:
+                bench.console.print(f"[yellow]skipping {engine}: {problem}")
+                return
+            server = stack.enter_context(server_class())
+        stacks = stacks_of(engine, options)
+        urls: dict[int, tuple[URL, Seeded]] = {}
+        for years in sorted({options.years, *(options.scaling or [])}):
+            url = new_database(server, tmp, driver_url(engine, stacks[0].driver))
+            seeded = seed(url, years)
+            urls[years] = (url, seeded)
+            bench.console.print(f"{engine}: seeded {seeded.reports} reports ({years} y)")
+        base_url, seeded = urls[options.years]
+        for s in stacks:
+            url = base_url
+            if engine == "mariadb":
+                url = base_url.set(drivername=MYSQL_DRIVERS[s.driver])
+            bench.stack(s, url, seeded)
+        for years in options.scaling or []:
+            s = stacks[0]
+            url, seeded_y = urls[years]
+            if engine == "mariadb":
+                url = url.set(drivername=MYSQL_DRIVERS[s.driver])
+            bench.scaling(s, url, seeded_y)
+
+
+# report -------------------------------------------------------------------------
+def _load_text(value: tuple[float, float, float]) -> str:
+    return " ".join(f"{v:.2f}" for v in value)
+
+
+def tables(results: Results) -> list[Table]:
+    out = []
+    stacks = list(dict.fromkeys(r.stack for r in results.runs))
+    for stack in stacks:
+        runs = [r for r in results.runs if r.stack == stack]
+        ceiling = next((r.rps for r in runs if r.route == "ceiling: SELECT 1"), None)
+        table = Table(title=f"{stack}: req/s, {results.command}")
+        for column in ("route", "statements", "req/s", "÷ SELECT 1", "non-2xx", "p50 ms", "load"):
+            table.add_column(column)
+        for r in runs:
+            ratio = f"{r.rps / ceiling:.2f}×" if ceiling and r.statements is not None else ""
+            if r.route == "ceiling: SELECT 1":
+                ratio = "1.00×"
+            table.add_row(
+                r.route,
+                "" if r.statements is None else str(r.statements),
+                f"{r.rps:,.0f}",
+                ratio,
+                str(r.non_2xx + r.errors),
+                f"{r.p50_ms:.1f}",
+                f"{r.load_before[0]:.2f}→{r.load_after[0]:.2f}",
+            )
+        out.append(table)
+    if results.scaling:
+        table = Table(title="study-time statement as the history grows")
+        for column in ("stack", "years", "reports", "statement ms (median)", "route req/s", "load"):
+            table.add_column(column)
+        for s in results.scaling:
+            table.add_row(
+                s.stack,
+                str(s.years),
+                str(s.reports),
+                f"{s.statement_ms:.2f}",
+                f"{s.rps:,.0f}",
+                f"{s.load_after[0]:.2f}",
+            )
+        out.append(table)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.service", description=__doc__)
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--mysql-drivers", default="pymysql,mysqlclient")
+    parser.add_argument("--workers", default="1", help="uvicorn workers, comma-separated [1]")
+    parser.add_argument("--years", type=int, default=1, help="history of the learner [1]")
+    parser.add_argument("--scaling", default="", help="years for the study-time scaling, e.g. 1,5,10")
+    parser.add_argument("--routes", default="", help="only these nippo routes (comma-separated)")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per route [15]")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per route [2]")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--tag", default="", help="a word for the results file name")
+    options = parser.parse_args(argv)
+    try:
+        options.engines = [e for e in options.engines.split(",") if e]
+        options.mysql_drivers = [d for d in options.mysql_drivers.split(",") if d]
+        options.workers = [int(w) for w in options.workers.split(",") if w]
+        options.scaling = [int(y) for y in options.scaling.split(",") if y]
+        options.routes = [r for r in options.routes.split(",") if r]
+    except ValueError as exc:
+        parser.error(str(exc))
+    bad = [e for e in options.engines if e not in ENGINES]
+    bad += [d for d in options.mysql_drivers if d not in MYSQL_DRIVERS]
+    bad += [r for r in options.routes if r not in {route.name for route in ROUTES}]
+    if bad or not options.workers or min(options.workers) < 1 or options.years < 1:
+        parser.error(f"unknown or bad value(s): {', '.join(bad) or 'workers/years'}")
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not on PATH (apt-get install wrk)")
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    bench = Bench(options, console, tmp)
+    console.print(f"load average at start: {_load_text(bench.results.load_start)}")
+    try:
+        for engine in options.engines:
+            run_engine(bench, engine, tmp)
+    finally:
+        bench.results.load_end = load()
+        console.print(f"load average at end: {_load_text(bench.results.load_end)}")
+        for table in tables(bench.results):
+            console.print(table)
+        RESULTS.mkdir(exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M%S")
+        name = f"{stamp}{'-' + options.tag if options.tag else ''}"
+        (RESULTS / f"{name}.json").write_text(json.dumps(asdict(bench.results), indent=1) + "\n")
+        with (RESULTS / f"{name}.txt").open("w") as out:
+            file_console = Console(file=out, width=160)
+            file_console.print(f"{bench.results.command}  (started {bench.results.started})")
+            file_console.print(f"load average at start: {_load_text(bench.results.load_start)}")
+            file_console.print(f"load average at end: {_load_text(bench.results.load_end)}")
+            for table in tables(bench.results):
+                file_console.print(table)
+        console.print(f"results: {RESULTS / name}.{{json,txt}}; service logs: {tmp}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The peer of `bench.service`: a minimal FastAPI app on nippo's engine settings.
+
+Two routes give the stack's ceiling: `GET /const` answers constant JSON (no
+database), `GET /select1` runs `SELECT 1` on an engine built exactly as nippo's
+(`dbtier.db.make_engine` with the service's timeouts, the same pool and
+driver), in FastAPI's worker threads as nippo's sync routes are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from dbtier.config import load_settings
+from dbtier.db import make_engine, timeouts_from
+
+SELECT_ONE = text("SELECT 1")
+
+
+def create_app() -> FastAPI:
+    """The ceiling app on the engine DBTIER_* settings describe (as `nippo.app.create_app`)."""
+    settings = load_settings()
+    engine = make_engine(settings, timeouts=timeouts_from(settings, statement=settings.query_timeout))
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/const")
+    async def const() -> dict[str, Any]:
+        return {"ok": True}
+
+    @app.get("/select1")
+    def select1() -> dict[str, Any]:
+        with engine.connect() as connection:
+            return {"one": connection.execute(SELECT_ONE).scalar_one()}
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+__all__ = ["create_app"]
