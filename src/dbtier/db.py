@@ -39,7 +39,7 @@ def is_auth_failure(exc: BaseException) -> bool:
     """True when the server refused the credentials (not the network, not the database)."""
     orig = getattr(exc, "orig", None) or exc
     args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int):  # pymysql: (code, message)
+    if args and isinstance(args[0], int):  # pymysql, mysqlclient: (code, message)
         return args[0] in _MYSQL_AUTH_CODES
     if getattr(orig, "sqlstate", None) in _PG_AUTH_SQLSTATES:
         return True
@@ -70,10 +70,11 @@ def engine_kwargs(
         "pool_recycle": settings.pool_recycle,
         "pool_pre_ping": True,
     }
-    connect_args = driver_args(backend, timeouts or timeouts_from(settings))
+    driver = url.get_driver_name()
+    connect_args = driver_args(backend, timeouts or timeouts_from(settings), driver)
     if backend in ("mysql", "mariadb"):
         connect_args["charset"] = "utf8mb4"
-    connect_args |= tls_connect_args(backend, settings.db_tls, settings.db_tls_ca)
+    connect_args |= tls_connect_args(backend, settings.db_tls, settings.db_tls_ca, driver)
     kwargs["connect_args"] = connect_args
     return kwargs
 

@@ -6,10 +6,13 @@ timeout, set on each new connection (never on the server globally). The
 drivers differ, and the difference is this table of facts, not a fork:
 
 - connect: PyMySQL `connect_timeout` (s) bounds the TCP connect, and the
-  handshake is read under `read_timeout`; libpq `connect_timeout` (whole
-  seconds, less than 2 counts as 2) bounds connect, startup and auth.
+  handshake is read under `read_timeout`; mysqlclient (MariaDB Connector/C)
+  takes whole seconds only (a float is a TypeError), so each bound is rounded
+  up, and 1 s at least; libpq `connect_timeout` (whole seconds, less than 2
+  counts as 2) bounds connect, startup and auth.
 - read / write: PyMySQL `read_timeout`, `write_timeout` (s) on every socket
-  operation; psycopg has none (a call waits for the server), so the service's
+  operation; mysqlclient's are the same options of the C library, in whole
+  seconds; psycopg has none (a call waits for the server), so the service's
   request deadline (`nippo.api.unavailable`) bounds the wait.
 - dead peer: PyMySQL sets `SO_KEEPALIVE` with the OS's timings; libpq gets
   `keepalives`, `keepalives_idle/interval/count` and `tcp_user_timeout` (ms).
@@ -46,14 +49,22 @@ class Timeouts:
     statement: float | None = None
 
 
-def driver_args(backend: str, timeouts: Timeouts) -> dict[str, Any]:
-    """The DB-API `connect()` arguments that bound a connection of `backend`."""
+# MySQL-family drivers whose timeouts are whole seconds (SQLAlchemy's driver name).
+WHOLE_SECOND_DRIVERS = frozenset({"mysqldb"})
+
+
+def driver_args(backend: str, timeouts: Timeouts, driver: str = "") -> dict[str, Any]:
+    """The DB-API `connect()` arguments that bound a connection of `backend` via `driver`
+    (SQLAlchemy's driver name: pymysql, mysqldb, psycopg; "" for the backend's default)."""
     if backend in ("mysql", "mariadb"):
-        return {
-            "connect_timeout": timeouts.connect,
-            "read_timeout": timeouts.read,
-            "write_timeout": timeouts.read,
-        }
+        connect, read = timeouts.connect, timeouts.read
+        if driver in WHOLE_SECOND_DRIVERS:
+            return {
+                "connect_timeout": max(1, math.ceil(connect)),
+                "read_timeout": max(1, math.ceil(read)),
+                "write_timeout": max(1, math.ceil(read)),
+            }
+        return {"connect_timeout": connect, "read_timeout": read, "write_timeout": read}
     if backend == "postgresql":
         args: dict[str, Any] = {
             "connect_timeout": max(_LIBPQ_MIN_CONNECT_TIMEOUT, math.ceil(timeouts.connect)),
@@ -110,6 +121,7 @@ RETRY_TRANSACTION_CODES = frozenset({"1213", "1412", "40P01", "40001"})
 __all__ = [
     "RETRY_TRANSACTION_CODES",
     "STATEMENT_TIMEOUT_CODES",
+    "WHOLE_SECOND_DRIVERS",
     "Timeouts",
     "driver_args",
     "session_statement_timeout",

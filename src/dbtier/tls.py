@@ -7,6 +7,7 @@ name the client asked for against the certificate:
 | engine | driver | options |
 |---|---|---|
 | MySQL / MariaDB | PyMySQL | `ssl={"ca": bundle, "check_hostname": True}` (CERT_REQUIRED) |
+| MySQL / MariaDB | mysqlclient | `ssl={"ca": bundle}`, `ssl_mode="VERIFY_IDENTITY"` (the C library's server-certificate and host-name check) |
 | PostgreSQL | psycopg (libpq) | `sslmode=verify-full`, `sslrootcert=bundle` |
 
 The bundle is `DBTIER_DB_TLS_CA`, by default the RDS global bundle shipped in
@@ -36,6 +37,12 @@ def _mysql(ca: str) -> dict[str, Any]:
     return {"ssl": {"ca": ca, "check_hostname": True}}
 
 
+def _mysqlclient(ca: str) -> dict[str, Any]:
+    # mysqlclient: VERIFY_IDENTITY sets MYSQL_OPT_SSL_VERIFY_SERVER_CERT (chain and host name)
+    # on MySQL's and MariaDB's C libraries alike.
+    return {"ssl": {"ca": ca}, "ssl_mode": "VERIFY_IDENTITY"}
+
+
 def _postgres(ca: str) -> dict[str, Any]:
     return {"sslmode": "verify-full", "sslrootcert": ca}
 
@@ -44,8 +51,11 @@ def _postgres(ca: str) -> dict[str, Any]:
 _VERIFY_FULL = {"mysql": _mysql, "mariadb": _mysql, "postgresql": _postgres}
 
 
-def tls_connect_args(backend: str, mode: TlsMode, ca_file: Path | None = None) -> dict[str, Any]:
-    """The driver's connect arguments for `mode`; {} for `off`.
+def tls_connect_args(
+    backend: str, mode: TlsMode, ca_file: Path | None = None, driver: str = ""
+) -> dict[str, Any]:
+    """The driver's connect arguments for `mode`; {} for `off`. `driver`: SQLAlchemy's
+    driver name ("mysqldb" is mysqlclient; anything else gets the backend's default).
 
     Raises ConfigError for SQLite (no network, no TLS) or a CA file that cannot be read.
     """
@@ -59,6 +69,8 @@ def tls_connect_args(backend: str, mode: TlsMode, ca_file: Path | None = None) -
     ca = ca_file or RDS_CA_BUNDLE
     if not ca.is_file():
         raise ConfigError(f"DBTIER_DB_TLS_CA: {ca} is not a readable file of PEM CA certificates")
+    if driver == "mysqldb" and backend in ("mysql", "mariadb"):
+        return _mysqlclient(str(ca))
     return _VERIFY_FULL[backend](str(ca))
 
 

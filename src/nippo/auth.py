@@ -7,7 +7,10 @@ lookup be one indexed equality (`users.token_hash`) instead of a scan.
 
 Visibility is a SQL expression (`caller_sees_learner`), so reads check and
 fetch in the same statement: a learner sees their own reports, a mentor the
-reports of their learners, nobody else anything.
+reports of their learners, nobody else anything. The hot reads build their
+statements once, at import, with the caller's token hash as the bound
+parameter `CALLER_TOKEN` (`sees_learner`); SQLAlchemy then compiles each once
+and a request only binds values (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -15,14 +18,28 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
 
 from nippo.errors import NotFound, Unauthenticated
 from nippo.models import Mentorship, User
 
 TOKEN_PREFIX = "nippo_"  # noqa: S105 (a marker that makes leaked tokens greppable)
+# The caller's token hash in statements built once (bind it with `Caller.params()`).
+CALLER_TOKEN: BindParameter[str] = bindparam("caller_token_hash", type_=String(64))
 
 
 def new_token() -> str:
@@ -46,29 +63,50 @@ class Caller:
         """A caller from the raw bearer token."""
         return cls(hash_token(token))
 
+    def params(self) -> dict[str, Any]:
+        """The bound value of `CALLER_TOKEN`."""
+        return {CALLER_TOKEN.key: self.token_hash}
+
+
+_BY_TOKEN = select(User).where(User.token_hash == CALLER_TOKEN)
+_KNOWN = select(exists().where(User.token_hash == CALLER_TOKEN))
+# Core table aliases: the visibility check is part of Core and ORM statements alike.
+_VIEWER = User.__table__.alias("viewer")
+_MENTORSHIPS = Mentorship.__table__.c
+
 
 def authenticate(session: Session, caller: Caller) -> User:
     """The user holding the caller's token (one indexed lookup)."""
-    user = session.scalars(select(User).where(User.token_hash == caller.token_hash)).one_or_none()
+    user = session.scalars(_BY_TOKEN, caller.params()).one_or_none()
     if user is None:
         raise Unauthenticated("the bearer token matches no user; ask for a new one")
     return user
 
 
+def sees_learner(
+    learner_id: SQLColumnExpression[int], token_hash: ColumnElement[str] = CALLER_TOKEN
+) -> ColumnElement[bool]:
+    """True when the user holding `token_hash` is that learner or one of their mentors."""
+    viewer = _VIEWER.c
+    mentors = exists().where(
+        _MENTORSHIPS.mentor_id == viewer.id, _MENTORSHIPS.learner_id == learner_id
+    )
+    return exists().where(
+        and_(viewer.token_hash == token_hash, or_(viewer.id == learner_id, mentors))
+    )
+
+
 def caller_sees_learner(
     caller: Caller, learner_id: SQLColumnExpression[int]
 ) -> ColumnElement[bool]:
-    """True when the caller is that learner or one of their mentors."""
-    viewer = aliased(User, name="viewer")
-    mentors = exists().where(Mentorship.mentor_id == viewer.id, Mentorship.learner_id == learner_id)
-    return exists().where(
-        and_(viewer.token_hash == caller.token_hash, or_(viewer.id == learner_id, mentors))
-    )
+    """True when the caller is that learner or one of their mentors (the token as a literal
+    bound value; statements built once use `sees_learner()` and bind `caller.params()`)."""
+    return sees_learner(learner_id, literal(caller.token_hash, String(64)))
 
 
 def is_known(session: Session, caller: Caller) -> bool:
     """Whether any user holds the caller's token (tells 401 from 404 after a miss)."""
-    return session.scalar(select(exists().where(User.token_hash == caller.token_hash))) is True
+    return session.scalar(_KNOWN, caller.params()) is True
 
 
 def not_visible(session: Session, caller: Caller, what: str) -> Exception:
@@ -80,6 +118,7 @@ def not_visible(session: Session, caller: Caller, what: str) -> Exception:
 
 
 __all__ = [
+    "CALLER_TOKEN",
     "TOKEN_PREFIX",
     "Caller",
     "authenticate",
@@ -88,4 +127,5 @@ __all__ = [
     "is_known",
     "new_token",
     "not_visible",
+    "sees_learner",
 ]

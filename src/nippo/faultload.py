@@ -117,14 +117,15 @@ class Target:
     learner_id: int
 
 
-def prepare(server: ThrowawayServer) -> Target:
-    """Create a database on `server`, migrate it to head, create a learner."""
+def prepare(server: ThrowawayServer, driver: str | None = None) -> Target:
+    """Create a database on `server`, migrate it to head, create a learner; the URL names
+    `driver` (SQLAlchemy's `backend+driver`; None: the server's default)."""
     name = f"nippo_{uuid.uuid4().hex[:8]}"
     if server.engine == "mariadb":
         server.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     else:
         server.execute(f'CREATE DATABASE "{name}"')
-    url = server.url(database=name)
+    url = server.url(driver, database=name)
     upgrade_to_head(url)
     engine = make_engine(Settings(database_url=url.render_as_string(hide_password=False)))
     try:

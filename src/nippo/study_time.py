@@ -5,19 +5,25 @@ Monday up to the date; total: every task up to the date. Opening-balance
 adjustments (`study_time_adjustments`) add to week and total from their
 effective date on. One SELECT sums a UNION ALL of task minutes and adjustments
 with CASE; no report is ever loaded into Python. When a caller is given, the
-same statement checks they may see the learner (no row: 404).
+same statement checks they may see the learner (no row: 404). Both forms of
+the statement are built once, at import, with bound parameters; a request
+binds the learner, the date, its Monday and the caller's token hash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
     Integer,
     Select,
     Subquery,
+    bindparam,
     case,
     func,
     literal_column,
@@ -26,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from nippo.auth import Caller, caller_sees_learner, not_visible
+from nippo.auth import Caller, not_visible, sees_learner
 from nippo.errors import NotFound
 from nippo.models import Report, ReportTask, StudyTimeAdjustment, User
 
@@ -48,29 +54,36 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _minutes_up_to(learner_id: int, on: dt.date) -> Subquery:
+LEARNER: BindParameter[int] = bindparam("learner_id", type_=Integer)
+ON: BindParameter[dt.date] = bindparam("on", type_=Date)
+MONDAY: BindParameter[dt.date] = bindparam("monday", type_=Date)
+
+
+# Core tables, not ORM entities: the rows are plain numbers, so the ORM's execution
+# layer (entity loading, identity map) would only add work per request.
+_REPORTS = Report.__table__.c
+_TASKS = ReportTask.__table__.c
+_ADJUSTMENTS = StudyTimeAdjustment.__table__.c
+_USERS = User.__table__
+
+
+def _minutes_up_to(learner_id: ColumnElement[int], on: ColumnElement[dt.date]) -> Subquery:
     zero = literal_column("0", Integer)
+    r, t, a = _REPORTS, _TASKS, _ADJUSTMENTS
     tasks = (
         select(
-            Report.learner_id.label("learner_id"),
-            Report.report_date.label("day"),
-            ReportTask.minutes.label("task_minutes"),
+            r.learner_id.label("learner_id"),
+            r.report_date.label("day"),
+            t.minutes.label("task_minutes"),
             zero.label("week_adjustment"),
             zero.label("total_adjustment"),
         )
-        .join(ReportTask, ReportTask.report_id == Report.id)
-        .where(Report.learner_id == learner_id, Report.report_date <= on)
+        .select_from(Report.__table__.join(ReportTask.__table__, t.report_id == r.id))
+        .where(r.learner_id == learner_id, r.report_date <= on)
     )
     adjustments = select(
-        StudyTimeAdjustment.learner_id,
-        StudyTimeAdjustment.effective_date,
-        zero,
-        StudyTimeAdjustment.week_minutes,
-        StudyTimeAdjustment.total_minutes,
-    ).where(
-        StudyTimeAdjustment.learner_id == learner_id,
-        StudyTimeAdjustment.effective_date <= on,
-    )
+        a.learner_id, a.effective_date, zero, a.week_minutes, a.total_minutes
+    ).where(a.learner_id == learner_id, a.effective_date <= on)
     return union_all(tasks, adjustments).subquery("minutes")
 
 
@@ -78,35 +91,55 @@ def _sum(expression: ColumnElement[int]) -> ColumnElement[int]:
     return func.coalesce(func.sum(expression), 0)
 
 
-def study_time_statement(
-    learner_id: int, on: dt.date, caller: Caller | None = None
-) -> Select[int, int, int, int]:
-    """The one SELECT: (learner id, today, week, total); no row when not visible."""
+def _statement(*, scoped: bool) -> Select[int, int, int, int]:
+    """The one SELECT over the bound parameters; `scoped`: only a row the caller may see."""
+    learner_id, on, monday = LEARNER, ON, MONDAY
     minutes = _minutes_up_to(learner_id, on)
     m = minutes.c
-    monday = week_start(on)
+    user = _USERS.c
     statement = (
         select(
-            User.id,
+            user.id,
             _sum(case((m.day == on, m.task_minutes), else_=0)),
             _sum(case((m.day >= monday, m.task_minutes + m.week_adjustment), else_=0)),
             _sum(m.task_minutes + m.total_adjustment),
         )
-        .select_from(User)
-        .outerjoin(minutes, m.learner_id == User.id)
-        .where(User.id == learner_id, User.role == "learner")
-        .group_by(User.id)
+        .select_from(_USERS.outerjoin(minutes, m.learner_id == user.id))
+        .where(user.id == learner_id, user.role == "learner")
+        .group_by(user.id)
     )
-    if caller is not None:
-        statement = statement.where(caller_sees_learner(caller, User.id))
+    if scoped:
+        statement = statement.where(sees_learner(user.id))
     return statement
+
+
+_UNSCOPED = _statement(scoped=False)
+_SCOPED = _statement(scoped=True)
+
+
+def _params(learner_id: int, on: dt.date, caller: Caller | None) -> dict[str, Any]:
+    values: dict[str, Any] = {LEARNER.key: learner_id, ON.key: on, MONDAY.key: week_start(on)}
+    return values | caller.params() if caller is not None else values
+
+
+def study_time_statement(
+    learner_id: int, on: dt.date, caller: Caller | None = None
+) -> Select[int, int, int, int]:
+    """The one SELECT: (learner id, today, week, total); no row when not visible.
+
+    The statement with its values bound (for EXPLAIN and benchmarks); the service
+    executes the prebuilt one with the values as parameters.
+    """
+    statement = _UNSCOPED if caller is None else _SCOPED
+    return statement.params(_params(learner_id, on, caller))
 
 
 def study_time(
     session: Session, learner_id: int, on: dt.date, *, caller: Caller | None = None
 ) -> StudyTime:
     """Study time of a learner on a date; NotFound when absent or not the caller's to see."""
-    row = session.execute(study_time_statement(learner_id, on, caller)).one_or_none()
+    statement = _UNSCOPED if caller is None else _SCOPED
+    row = session.execute(statement, _params(learner_id, on, caller)).one_or_none()
     if row is None:
         if caller is not None:
             raise not_visible(session, caller, f"learner {learner_id}")

@@ -323,6 +323,18 @@ def test_pool_sizes_come_from_settings_and_mysql_speaks_utf8mb4(tmp_path: Path) 
     assert "pool_size" not in engine_kwargs(make_url("sqlite:///x.db"), settings)
 
 
+def test_mysqlclient_gets_whole_seconds_rounded_up(tmp_path: Path) -> None:
+    # mysqlclient refuses a float (TypeError); 1.5 s must not become 1 s.
+    settings = Settings(data_dir=tmp_path, connect_timeout=1.5, read_timeout=0.2)
+    kwargs = engine_kwargs(make_url("mariadb+mysqldb://u@h/db"), settings)
+    assert kwargs["connect_args"] == {
+        "charset": "utf8mb4",
+        "connect_timeout": 2,
+        "read_timeout": 1,
+        "write_timeout": 1,
+    }
+
+
 def test_every_connection_has_timeouts_and_the_service_a_statement_timeout(
     tmp_path: Path,
 ) -> None:

@@ -20,29 +20,45 @@ from dbtier.testing.servers import (
 )
 from nippo.faultload import Target, prepare
 
-ENGINES: dict[str, type[ThrowawayServer]] = {
-    "mariadb": ThrowawayMariaDB,
-    "postgres": ThrowawayPostgres,
+# Each case: the server and the SQLAlchemy driver (None: the server's default, PyMySQL for
+# MariaDB). mysqlclient runs the same faults: its timeouts must hold as PyMySQL's do.
+ENGINES: dict[str, tuple[type[ThrowawayServer], str | None]] = {
+    "mariadb": (ThrowawayMariaDB, None),
+    "mariadb-mysqlclient": (ThrowawayMariaDB, "mariadb+mysqldb"),
+    "postgres": (ThrowawayPostgres, None),
 }
 
 
-# One xdist group per engine: an engine's tests share its server on one worker.
+# One xdist group per case: a case's tests share its server on one worker.
 ENGINE_PARAMS = [pytest.param(e, marks=pytest.mark.xdist_group(f"faults-{e}")) for e in ENGINES]
 
 
 @pytest.fixture(scope="module", params=ENGINE_PARAMS, ids=list(ENGINES))
-def server(request: pytest.FixtureRequest) -> Iterator[ThrowawayServer]:
+def case(request: pytest.FixtureRequest) -> str:
+    """The engine case's name."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="module")
+def server(case: str) -> Iterator[ThrowawayServer]:
     """A throwaway server of each engine, for the module's tests."""
-    cls = ENGINES[request.param]
+    cls, _ = ENGINES[case]
     require_available(cls)
     with cls() as started:
         yield started
 
 
 @pytest.fixture(scope="module")
-def target(server: ThrowawayServer) -> Target:
+def driver(case: str) -> str | None:
+    """The case's SQLAlchemy driver (None: the server's default)."""
+    return ENGINES[case][1]
+
+
+@pytest.fixture(scope="module")
+def target(server: ThrowawayServer, driver: str | None) -> Target:
     """nippo's database, migrated, with a learner, on the throwaway server."""
-    return prepare(server)
+    return prepare(server, driver)
 
 
 @pytest.fixture(autouse=True)

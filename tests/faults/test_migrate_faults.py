@@ -38,11 +38,11 @@ ALLOWANCE_S = 5.0  # a loaded, shared machine
 WALL_CLOCK_CEILING_S = 90.0
 
 
-def _database(server: ThrowawayServer) -> URL:
+def _database(server: ThrowawayServer, driver: str | None) -> URL:
     name = f"mig_{uuid.uuid4().hex[:8]}"
     quote = "`" if server.engine == "mariadb" else '"'
     server.execute(f"CREATE DATABASE {quote}{name}{quote}")
-    return server.url(database=name)
+    return server.url(driver, database=name)
 
 
 def _job(url: URL, tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
@@ -73,9 +73,9 @@ def _json_lines(stdout: str) -> list[dict[str, Any]]:
 
 
 def test_frozen_server_at_start_exits_3_within_the_connect_budget(
-    server: ThrowawayServer, tmp_path: Path
+    server: ThrowawayServer, driver: str | None, tmp_path: Path
 ) -> None:
-    url = _database(server)
+    url = _database(server, driver)
     with server.frozen():
         begun = time.monotonic()
         job = _job(url, tmp_path)
@@ -99,9 +99,9 @@ def test_frozen_server_at_start_exits_3_within_the_connect_budget(
 
 
 def test_frozen_mid_migration_ends_by_its_deadline_and_the_next_run_succeeds(
-    server: ThrowawayServer, tmp_path: Path
+    server: ThrowawayServer, driver: str | None, tmp_path: Path
 ) -> None:
-    url = _database(server)
+    url = _database(server, driver)
     started = tmp_path / "started"
     job = _job(
         url,

@@ -97,7 +97,10 @@ def rotate(
 
     settings = settings_from(database_url, data_dir)
     engine = make_engine(settings)
-    tls = tls_connect_args(engine.url.get_backend_name(), settings.db_tls, settings.db_tls_ca)
+    url = engine.url
+    tls = tls_connect_args(
+        url.get_backend_name(), settings.db_tls, settings.db_tls_ca, url.get_driver_name()
+    )
     try:
         with engine.connect() as conn:
             pending = rotate_secret(conn, FileSource(secret_file), FileSink(secret_file), **tls)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from nippo import service
-from nippo.api.deps import CallerDep, SessionDep
+from nippo.api.answers import json_answer
+from nippo.api.deps import CallerDep, SessionDep, released
 from nippo.api.problems import problem_responses
 from nippo.params import IsoDate, RowId
 from nippo.schemas import ProfileOut, ReportSummaryOut, StudyTimeOut
@@ -19,7 +20,9 @@ LearnerId = Annotated[RowId, Path(description="The learner's id.")]
 _ERRORS = problem_responses(404)
 
 
-@router.get("/learners/{learner_id:int}/reports", responses=_ERRORS)
+@router.get(
+    "/learners/{learner_id:int}/reports", response_model=list[ReportSummaryOut], responses=_ERRORS
+)
 def list_reports(
     learner_id: LearnerId,
     start: Annotated[IsoDate, Query(alias="from", description="First date, inclusive.")],
@@ -29,27 +32,32 @@ def list_reports(
     ],
     caller: CallerDep,
     session: SessionDep,
-) -> list[ReportSummaryOut]:
+) -> Response:
     """A learner's reports from one date to another (a year at most), by date."""
-    reports = service.list_reports(session, caller, learner_id, start, end)
-    return [ReportSummaryOut.of(r) for r in reports]
+    with released(session):
+        reports = service.list_reports(session, caller, learner_id, start, end)
+    return json_answer([ReportSummaryOut.of(r) for r in reports])
 
 
-@router.get("/learners/{learner_id:int}/study-time", responses=_ERRORS)
+@router.get("/learners/{learner_id:int}/study-time", response_model=StudyTimeOut, responses=_ERRORS)
 def study_time(
     learner_id: LearnerId,
     day: Annotated[IsoDate, Query(alias="date", description="The day to total up to.")],
     caller: CallerDep,
     session: SessionDep,
-) -> StudyTimeOut:
+) -> Response:
     """Today, this week (from Monday) and all-time study minutes up to a date."""
-    return StudyTimeOut.of(service.study_time(session, learner_id, day, caller=caller))
+    with released(session):
+        value = service.study_time(session, learner_id, day, caller=caller)
+    return json_answer(StudyTimeOut.of(value))
 
 
-@router.get("/me")
-def me(caller: CallerDep, session: SessionDep) -> ProfileOut:
+@router.get("/me", response_model=ProfileOut)
+def me(caller: CallerDep, session: SessionDep) -> Response:
     """Who the token belongs to; a mentor also sees their learners."""
-    return ProfileOut.of(service.profile(session, caller))
+    with released(session):
+        value = service.profile(session, caller)
+    return json_answer(ProfileOut.of(value))
 
 
 __all__ = ["router"]

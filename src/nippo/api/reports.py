@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from dbtier.errors import UsageError
 from nippo import service
-from nippo.api.deps import CallerDep, SessionDep
+from nippo.api.answers import json_answer
+from nippo.api.deps import CallerDep, SessionDep, released
 from nippo.api.problems import problem_responses
 from nippo.auth import Caller
 from nippo.params import IsoDate, QueryBool, RowId
@@ -62,7 +63,8 @@ LINKS = {
 )
 def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> ReportOut:
     """Create the caller's report for a date (one per date)."""
-    return ReportOut.of(service.create_report(session, caller, body.date, body.document()))
+    with released(session):
+        return ReportOut.of(service.create_report(session, caller, body.date, body.document()))
 
 
 @router.post(
@@ -110,8 +112,9 @@ async def import_report(
 def _import(
     session: Session, caller: Caller, text: str, day: dt.date | None, keep: bool
 ) -> ImportedReportOut:
-    result = service.import_report(session, caller, text, day=day, keep_declared_totals=keep)
-    return ImportedReportOut.of_import(result)
+    with released(session):
+        result = service.import_report(session, caller, text, day=day, keep_declared_totals=keep)
+        return ImportedReportOut.of_import(result)
 
 
 def _markdown_text(content_type: str, raw: bytes) -> str:
@@ -126,10 +129,12 @@ def _markdown_text(content_type: str, raw: bytes) -> str:
         raise UsageError(f"the body is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
 
 
-@router.get("/{report_id:int}", responses=_ERRORS)
-def read_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> ReportOut:
+@router.get("/{report_id:int}", response_model=ReportOut, responses=_ERRORS)
+def read_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
     """A report you wrote, or one of a learner you mentor."""
-    return ReportOut.of(service.get_report(session, caller, report_id))
+    with released(session):
+        value = ReportOut.of(service.get_report(session, caller, report_id))
+    return json_answer(value)
 
 
 @router.put("/{report_id:int}", responses=problem_responses(400, 403, 404, 409, 413))
@@ -137,14 +142,16 @@ def replace_report(
     report_id: ReportId, body: ReportBody, caller: CallerDep, session: SessionDep
 ) -> ReportOut:
     """Replace your report's date and content."""
-    report = service.update_report(session, caller, report_id, body.date, body.document())
-    return ReportOut.of(report)
+    with released(session):
+        report = service.update_report(session, caller, report_id, body.date, body.document())
+        return ReportOut.of(report)
 
 
 @router.delete("/{report_id:int}", status_code=204, responses=problem_responses(403, 404))
 def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
     """Delete your report, with its feedback."""
-    service.delete_report(session, caller, report_id)
+    with released(session):
+        service.delete_report(session, caller, report_id)
     return Response(status_code=204)
 
 
@@ -155,14 +162,17 @@ def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -
 )
 def export_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
     """The report in the seed's Markdown, study time from the database."""
-    text = service.export_report(session, caller, report_id)
+    with released(session):
+        text = service.export_report(session, caller, report_id)
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/{report_id:int}/feedback", responses=_ERRORS)
-def list_feedback(report_id: ReportId, caller: CallerDep, session: SessionDep) -> list[FeedbackOut]:
+@router.get("/{report_id:int}/feedback", response_model=list[FeedbackOut], responses=_ERRORS)
+def list_feedback(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
     """Feedback on a report (its learner and their mentors)."""
-    return [FeedbackOut.of(item) for item in service.list_feedback(session, caller, report_id)]
+    with released(session):
+        items = service.list_feedback(session, caller, report_id)
+    return json_answer([FeedbackOut.of(item) for item in items])
 
 
 @router.post(
@@ -172,7 +182,8 @@ def add_feedback(
     report_id: ReportId, body: FeedbackBody, caller: CallerDep, session: SessionDep
 ) -> FeedbackOut:
     """Leave feedback on a report of a learner you mentor."""
-    return FeedbackOut.of(service.add_feedback(session, caller, report_id, body.body))
+    with released(session):
+        return FeedbackOut.of(service.add_feedback(session, caller, report_id, body.body))
 
 
 __all__ = ["router"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, select
+from sqlalchemy.orm import Session
 
 from dbtier.errors import UsageError
-from nippo.auth import Caller, authenticate, caller_sees_learner, not_visible
+from nippo.auth import Caller, authenticate, not_visible, sees_learner
 from nippo.errors import Forbidden, NotFound
 from nippo.models import Feedback, Mentorship, Report, User
 from nippo.service.limits import MAX_FEEDBACK_CHARS
@@ -62,22 +62,32 @@ def add_feedback(session: Session, caller: Caller, report_id: int, body: str) ->
     return result
 
 
+_REPORT_ID: BindParameter[int] = bindparam("report_id", type_=Integer)
+_MENTOR = User.__table__.alias("mentor")
+# Built once, on the Core tables; a request binds the report id and the caller's token
+# hash. The rows go straight into `FeedbackItem`s (no ORM entity is loaded).
+_R, _F, _M = Report.__table__.c, Feedback.__table__.c, _MENTOR.c
+_VISIBLE_FEEDBACK = (
+    select(_R.id, _F.id, _F.mentor_id, _M.name, _F.body, _F.created_at)
+    .select_from(
+        Report.__table__.outerjoin(Feedback.__table__, _F.report_id == _R.id).outerjoin(
+            _MENTOR, _M.id == _F.mentor_id
+        )
+    )
+    .where(_R.id == _REPORT_ID, sees_learner(_R.learner_id))
+    .order_by(_F.created_at, _F.id)
+)
+
+
 def list_feedback(session: Session, caller: Caller, report_id: int) -> list[FeedbackItem]:
     """Feedback on a report the caller may see, oldest first (one statement)."""
-    mentor = aliased(User, name="mentor")
-    rows = session.execute(
-        select(Report.id, Feedback, mentor.name)
-        .outerjoin(Feedback, Feedback.report_id == Report.id)
-        .outerjoin(mentor, mentor.id == Feedback.mentor_id)
-        .where(Report.id == report_id, caller_sees_learner(caller, Report.learner_id))
-        .order_by(Feedback.created_at, Feedback.id)
-    ).all()
+    rows = session.execute(_VISIBLE_FEEDBACK, {_REPORT_ID.key: report_id} | caller.params()).all()
     if not rows:
         raise not_visible(session, caller, f"report {report_id}")
     return [
-        FeedbackItem(f.id, f.report_id, f.mentor_id, name, f.body, f.created_at)
-        for _, f, name in rows
-        if f is not None
+        FeedbackItem(feedback_id, rid, mentor_id, name, body, created_at)
+        for rid, feedback_id, mentor_id, name, body, created_at in rows
+        if feedback_id is not None
     ]
 
 

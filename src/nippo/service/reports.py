@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Date, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from nippo.auth import Caller, authenticate, caller_sees_learner, not_visible
+from nippo.auth import Caller, authenticate, not_visible, sees_learner
 from nippo.document import ReportDocument
 from nippo.errors import Conflict, Forbidden
 from nippo.models import Report, ReportTask, User
@@ -33,18 +33,43 @@ class ReportSummary:
     task_minutes: int
 
 
+_REPORT_ID: BindParameter[int] = bindparam("report_id", type_=Integer)
+_LEARNER_ID: BindParameter[int] = bindparam("learner_id", type_=Integer)
+_START: BindParameter[dt.date] = bindparam("start", type_=Date)
+_END: BindParameter[dt.date] = bindparam("end", type_=Date)
+
+# The read statements, built once; a request binds its values and the caller's token hash.
+_VISIBLE_REPORT = (
+    select(Report)
+    .where(Report.id == _REPORT_ID, sees_learner(Report.learner_id))
+    .options(joinedload(Report.tasks), selectinload(Report.sections))
+)
+_VISIBLE_LEARNER = select(User).where(
+    User.id == _LEARNER_ID, User.role == "learner", sees_learner(User.id)
+)
+_SUMMARIES = (
+    select(
+        Report.id,
+        Report.report_date,
+        Report.title,
+        func.coalesce(func.sum(ReportTask.minutes), 0),
+    )
+    .outerjoin(ReportTask, ReportTask.report_id == Report.id)
+    .where(Report.learner_id == _LEARNER_ID, Report.report_date.between(_START, _END))
+    .group_by(Report.id, Report.report_date, Report.title)
+    .order_by(Report.report_date)
+)
+
+
 def visible_report_statement(caller: Caller, report_id: int) -> Select[Report]:
     """The report with its tasks (joined) and sections (one more SELECT), if the caller sees it."""
-    return (
-        select(Report)
-        .where(Report.id == report_id, caller_sees_learner(caller, Report.learner_id))
-        .options(joinedload(Report.tasks), selectinload(Report.sections))
-    )
+    return _VISIBLE_REPORT.params({_REPORT_ID.key: report_id} | caller.params())
 
 
 def get_report(session: Session, caller: Caller, report_id: int) -> Report:
     """A report the caller may see (at most two statements)."""
-    report = session.scalars(visible_report_statement(caller, report_id)).unique().one_or_none()
+    values = {_REPORT_ID.key: report_id} | caller.params()
+    report = session.scalars(_VISIBLE_REPORT, values).unique().one_or_none()
     if report is None:
         raise not_visible(session, caller, f"report {report_id}")
     return report
@@ -141,13 +166,8 @@ def delete_report(session: Session, caller: Caller, report_id: int) -> None:
 
 def visible_learner(session: Session, caller: Caller, learner_id: int) -> User:
     """A learner the caller may see (themselves, or one they mentor)."""
-    learner = session.scalars(
-        select(User).where(
-            User.id == learner_id,
-            User.role == "learner",
-            caller_sees_learner(caller, User.id),
-        )
-    ).one_or_none()
+    values = {_LEARNER_ID.key: learner_id} | caller.params()
+    learner = session.scalars(_VISIBLE_LEARNER, values).one_or_none()
     if learner is None:
         raise not_visible(session, caller, f"learner {learner_id}")
     return learner
@@ -160,16 +180,7 @@ def list_reports(
     check_range(start, end)
     visible_learner(session, caller, learner_id)
     rows = session.execute(
-        select(
-            Report.id,
-            Report.report_date,
-            Report.title,
-            func.coalesce(func.sum(ReportTask.minutes), 0),
-        )
-        .outerjoin(ReportTask, ReportTask.report_id == Report.id)
-        .where(Report.learner_id == learner_id, Report.report_date.between(start, end))
-        .group_by(Report.id, Report.report_date, Report.title)
-        .order_by(Report.report_date)
+        _SUMMARIES, {_LEARNER_ID.key: learner_id, _START.key: start, _END.key: end}
     )
     return [ReportSummary(row[0], row[1], row[2], int(row[3])) for row in rows]
 

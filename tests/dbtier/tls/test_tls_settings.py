@@ -36,6 +36,13 @@ def test_verify_full_checks_the_ca_and_the_host_name_on_each_driver() -> None:
     assert (postgres["sslmode"], postgres["sslrootcert"]) == ("verify-full", str(RDS_CA_BUNDLE))
 
 
+def test_verify_full_under_mysqlclient_asks_the_c_library_to_verify_the_identity() -> None:
+    settings = Settings(db_tls="verify-full")
+    mysql = engine_kwargs(MYSQL.set(drivername="mysql+mysqldb"), settings)["connect_args"]
+    assert mysql["ssl"] == {"ca": str(RDS_CA_BUNDLE)}
+    assert mysql["ssl_mode"] == "VERIFY_IDENTITY"
+
+
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBTIER_DB_TLS", "verify-full")
     monkeypatch.setenv("DBTIER_DB_TLS_CA", "/etc/ssl/rds.pem")

@@ -26,6 +26,11 @@ IN_TLS = {
 # The driver's words for a certificate no trusted CA signed, and for a name it does not carry.
 UNTRUSTED = ("certificate verify failed",)
 MISMATCH = ("hostname mismatch", "does not match host name", "doesn't match")
+# MariaDB Connector/C's words (under mysqlclient) for a certificate no trusted CA signed.
+MYSQLCLIENT_UNTRUSTED = (
+    "self-signed certificate in certificate chain",
+    "unable to get local issuer",
+)
 
 
 def url(server: TlsServer, host: str = "127.0.0.1") -> URL:
@@ -74,3 +79,16 @@ def test_the_shipped_rds_bundle_does_not_trust_another_ca(tls_server: TlsServer)
 def test_a_host_name_the_certificate_does_not_name_is_refused(tls_server: TlsServer) -> None:
     # `localhost` reaches the same server, but the certificate names only 127.0.0.1.
     refused(tls_server, url(tls_server, host="localhost"), tls_server.files.ca, MISMATCH)
+
+
+def test_mysqlclient_connects_over_verified_tls_and_refuses_another_ca(
+    tls_server: TlsServer,
+) -> None:
+    # mysqlclient (MariaDB Connector/C) gets ssl_mode=VERIFY_IDENTITY (dbtier.tls). The
+    # host-name refusal is not shown here: to the C library "localhost" is the Unix socket,
+    # and this server answers on 127.0.0.1 only.
+    if tls_server.backend != "mysql":
+        pytest.skip("mysqlclient is a MySQL/MariaDB driver")
+    mysqlclient = url(tls_server).set(drivername="mysql+mysqldb")
+    assert cipher(tls_server, mysqlclient, tls_server.files.ca)
+    refused(tls_server, mysqlclient, tls_server.files.wrong_ca, MYSQLCLIENT_UNTRUSTED)
