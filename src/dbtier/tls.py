@@ -7,7 +7,9 @@ name the client asked for against the certificate:
 | engine | driver | options |
 |---|---|---|
 | MySQL / MariaDB | PyMySQL | `ssl={"ca": bundle, "check_hostname": True}` (CERT_REQUIRED) |
-| MySQL / MariaDB | mysqlclient | `ssl={"ca": bundle}`, `ssl_mode="VERIFY_IDENTITY"` (the C library's server-certificate and host-name check) |
+| MySQL / MariaDB | mysqlclient | `ssl={"ca": bundle}`, `ssl_mode="VERIFY_IDENTITY"` |
+
+(mysqlclient's VERIFY_IDENTITY is the C library's certificate and host-name check.)
 | PostgreSQL | psycopg (libpq) | `sslmode=verify-full`, `sslrootcert=bundle` |
 
 The bundle is `DBTIER_DB_TLS_CA`, by default the RDS global bundle shipped in
