@@ -45,6 +45,7 @@ from bench.service.data import Seeded, seed
 from dbtier.config import Settings
 from dbtier.db import make_engine, timeouts_from
 from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, ThrowawayServer
+from nippo.auth import Caller
 from nippo.study_time import study_time_statement
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -289,7 +290,8 @@ class Bench:
             Settings(database_url=url.render_as_string(hide_password=False)),
             timeouts=timeouts_from(Settings(), statement=Settings().query_timeout),
         )
-        statement = study_time_statement(seeded.learner_id, seeded.last_day)
+        caller = Caller.from_token(seeded.token)
+        statement = study_time_statement(seeded.learner_id, seeded.last_day, caller)
         try:
             with Session(engine) as session:
                 for _ in range(20):
@@ -359,7 +361,7 @@ def run_engine(bench: Bench, engine: str, tmp: Path) -> None:
             urls[years] = (url, seeded)
             bench.console.print(f"{engine}: seeded {seeded.reports} reports ({years} y)")
         base_url, seeded = urls[options.years]
-        for s in stacks:
+        for s in stacks if not options.scaling_only else []:
             url = base_url
             if engine == "mariadb":
                 url = base_url.set(drivername=MYSQL_DRIVERS[s.driver])
@@ -425,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=1, help="history of the learner [1]")
     parser.add_argument(
         "--scaling", default="", help="years for the study-time scaling, e.g. 1,5,10"
+    )
+    parser.add_argument(
+        "--scaling-only", action="store_true", help="only the study-time scaling (with --scaling)"
     )
     parser.add_argument("--routes", default="", help="only these nippo routes (comma-separated)")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per route [15]")

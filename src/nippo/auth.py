@@ -32,12 +32,15 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from nippo.errors import NotFound, Unauthenticated
 from nippo.models import Mentorship, User
 
 TOKEN_PREFIX = "nippo_"  # noqa: S105 (a marker that makes leaked tokens greppable)
+# What a read that loads no entity runs on: an ORM session, or a Core connection.
+Reader = Session | Connection
 # The caller's token hash in statements built once (bind it with `Caller.params()`).
 CALLER_TOKEN: BindParameter[str] = bindparam("caller_token_hash", type_=String(64))
 
@@ -104,12 +107,12 @@ def caller_sees_learner(
     return sees_learner(learner_id, literal(caller.token_hash, String(64)))
 
 
-def is_known(session: Session, caller: Caller) -> bool:
+def is_known(session: Reader, caller: Caller) -> bool:
     """Whether any user holds the caller's token (tells 401 from 404 after a miss)."""
     return session.scalar(_KNOWN, caller.params()) is True
 
 
-def not_visible(session: Session, caller: Caller, what: str) -> Exception:
+def not_visible(session: Reader, caller: Caller, what: str) -> Exception:
     """The error for a scoped read that found nothing: 401 for an unknown token, else 404."""
     # Only asked on a miss, so a hit costs no extra statement.
     if not is_known(session, caller):
@@ -121,6 +124,7 @@ __all__ = [
     "CALLER_TOKEN",
     "TOKEN_PREFIX",
     "Caller",
+    "Reader",
     "authenticate",
     "caller_sees_learner",
     "hash_token",

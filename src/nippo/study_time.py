@@ -30,9 +30,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
 
-from nippo.auth import Caller, not_visible, sees_learner
+from nippo.auth import Caller, Reader, not_visible, sees_learner
 from nippo.errors import NotFound
 from nippo.models import Report, ReportTask, StudyTimeAdjustment, User
 
@@ -135,7 +134,7 @@ def study_time_statement(
 
 
 def study_time(
-    session: Session, learner_id: int, on: dt.date, *, caller: Caller | None = None
+    session: Reader, learner_id: int, on: dt.date, *, caller: Caller | None = None
 ) -> StudyTime:
     """Study time of a learner on a date; NotFound when absent or not the caller's to see."""
     statement = _UNSCOPED if caller is None else _SCOPED

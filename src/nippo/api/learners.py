@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from nippo import service
 from nippo.api.answers import json_answer
-from nippo.api.deps import CallerDep, SessionDep, released
+from nippo.api.deps import CallerDep, connection_for, session_for
 from nippo.api.problems import problem_responses
 from nippo.params import IsoDate, RowId
 from nippo.schemas import ProfileOut, ReportSummaryOut, StudyTimeOut
@@ -31,10 +31,10 @@ def list_reports(
         Query(alias="to", description=f"Last date, inclusive; {MAX_RANGE_DAYS} days at most."),
     ],
     caller: CallerDep,
-    session: SessionDep,
+    request: Request,
 ) -> Response:
     """A learner's reports from one date to another (a year at most), by date."""
-    with released(session):
+    with session_for(request) as session:
         reports = service.list_reports(session, caller, learner_id, start, end)
     return json_answer([ReportSummaryOut.of(r) for r in reports])
 
@@ -44,18 +44,18 @@ def study_time(
     learner_id: LearnerId,
     day: Annotated[IsoDate, Query(alias="date", description="The day to total up to.")],
     caller: CallerDep,
-    session: SessionDep,
+    request: Request,
 ) -> Response:
     """Today, this week (from Monday) and all-time study minutes up to a date."""
-    with released(session):
-        value = service.study_time(session, learner_id, day, caller=caller)
+    with connection_for(request) as connection:
+        value = service.study_time(connection, learner_id, day, caller=caller)
     return json_answer(StudyTimeOut.of(value))
 
 
 @router.get("/me", response_model=ProfileOut)
-def me(caller: CallerDep, session: SessionDep) -> Response:
+def me(caller: CallerDep, request: Request) -> Response:
     """Who the token belongs to; a mentor also sees their learners."""
-    with released(session):
+    with session_for(request) as session:
         value = service.profile(session, caller)
     return json_answer(ProfileOut.of(value))
 

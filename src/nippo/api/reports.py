@@ -10,13 +10,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dbtier.errors import UsageError
 from nippo import service
 from nippo.api.answers import json_answer
-from nippo.api.deps import CallerDep, SessionDep, released
+from nippo.api.deps import CallerDep, connection_for, session_for
 from nippo.api.problems import problem_responses
 from nippo.auth import Caller
 from nippo.params import IsoDate, QueryBool, RowId
@@ -61,9 +60,9 @@ LINKS = {
     status_code=201,
     responses=problem_responses(400, 409, 413) | {201: {"description": "Created", "links": LINKS}},
 )
-def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> ReportOut:
+def create_report(body: ReportBody, caller: CallerDep, request: Request) -> ReportOut:
     """Create the caller's report for a date (one per date)."""
-    with released(session):
+    with session_for(request) as session:
         return ReportOut.of(service.create_report(session, caller, body.date, body.document()))
 
 
@@ -88,7 +87,6 @@ def create_report(body: ReportBody, caller: CallerDep, session: SessionDep) -> R
 async def import_report(
     request: Request,
     caller: CallerDep,
-    session: SessionDep,
     day: Annotated[
         IsoDate | None,
         Query(alias="date", description="The report's date; default today in your time zone."),
@@ -106,13 +104,13 @@ async def import_report(
     event loop (and `/healthz`) stays responsive during the largest import.
     """
     text = _markdown_text(request.headers.get("content-type", ""), await request.body())
-    return await run_in_threadpool(_import, session, caller, text, day, keep_declared_totals)
+    return await run_in_threadpool(_import, request, caller, text, day, keep_declared_totals)
 
 
 def _import(
-    session: Session, caller: Caller, text: str, day: dt.date | None, keep: bool
+    request: Request, caller: Caller, text: str, day: dt.date | None, keep: bool
 ) -> ImportedReportOut:
-    with released(session):
+    with session_for(request) as session:
         result = service.import_report(session, caller, text, day=day, keep_declared_totals=keep)
         return ImportedReportOut.of_import(result)
 
@@ -130,27 +128,27 @@ def _markdown_text(content_type: str, raw: bytes) -> str:
 
 
 @router.get("/{report_id:int}", response_model=ReportOut, responses=_ERRORS)
-def read_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
+def read_report(report_id: ReportId, caller: CallerDep, request: Request) -> Response:
     """A report you wrote, or one of a learner you mentor."""
-    with released(session):
+    with session_for(request) as session:
         value = ReportOut.of(service.get_report(session, caller, report_id))
     return json_answer(value)
 
 
 @router.put("/{report_id:int}", responses=problem_responses(400, 403, 404, 409, 413))
 def replace_report(
-    report_id: ReportId, body: ReportBody, caller: CallerDep, session: SessionDep
+    report_id: ReportId, body: ReportBody, caller: CallerDep, request: Request
 ) -> ReportOut:
     """Replace your report's date and content."""
-    with released(session):
+    with session_for(request) as session:
         report = service.update_report(session, caller, report_id, body.date, body.document())
         return ReportOut.of(report)
 
 
 @router.delete("/{report_id:int}", status_code=204, responses=problem_responses(403, 404))
-def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
+def delete_report(report_id: ReportId, caller: CallerDep, request: Request) -> Response:
     """Delete your report, with its feedback."""
-    with released(session):
+    with session_for(request) as session:
         service.delete_report(session, caller, report_id)
     return Response(status_code=204)
 
@@ -160,18 +158,18 @@ def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -
     response_class=Response,
     responses=_ERRORS | {200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
 )
-def export_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
+def export_report(report_id: ReportId, caller: CallerDep, request: Request) -> Response:
     """The report in the seed's Markdown, study time from the database."""
-    with released(session):
+    with session_for(request) as session:
         text = service.export_report(session, caller, report_id)
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/{report_id:int}/feedback", response_model=list[FeedbackOut], responses=_ERRORS)
-def list_feedback(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
+def list_feedback(report_id: ReportId, caller: CallerDep, request: Request) -> Response:
     """Feedback on a report (its learner and their mentors)."""
-    with released(session):
-        items = service.list_feedback(session, caller, report_id)
+    with connection_for(request) as connection:
+        items = service.list_feedback(connection, caller, report_id)
     return json_answer([FeedbackOut.of(item) for item in items])
 
 
@@ -179,10 +177,10 @@ def list_feedback(report_id: ReportId, caller: CallerDep, session: SessionDep) -
     "/{report_id:int}/feedback", status_code=201, responses=problem_responses(400, 403, 404, 413)
 )
 def add_feedback(
-    report_id: ReportId, body: FeedbackBody, caller: CallerDep, session: SessionDep
+    report_id: ReportId, body: FeedbackBody, caller: CallerDep, request: Request
 ) -> FeedbackOut:
     """Leave feedback on a report of a learner you mentor."""
-    with released(session):
+    with session_for(request) as session:
         return FeedbackOut.of(service.add_feedback(session, caller, report_id, body.body))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import BindParameter, Integer, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from dbtier.errors import UsageError
-from nippo.auth import Caller, authenticate, not_visible, sees_learner
+from nippo.auth import Caller, Reader, authenticate, not_visible, sees_learner
 from nippo.errors import Forbidden, NotFound
 from nippo.models import Feedback, Mentorship, Report, User
 from nippo.service.limits import MAX_FEEDBACK_CHARS
@@ -79,7 +79,7 @@ _VISIBLE_FEEDBACK = (
 )
 
 
-def list_feedback(session: Session, caller: Caller, report_id: int) -> list[FeedbackItem]:
+def list_feedback(session: Reader, caller: Caller, report_id: int) -> list[FeedbackItem]:
     """Feedback on a report the caller may see, oldest first (one statement)."""
     rows = session.execute(_VISIBLE_FEEDBACK, {_REPORT_ID.key: report_id} | caller.params()).all()
     if not rows:
