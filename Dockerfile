@@ -11,6 +11,11 @@ FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
 
 FROM ${PYTHON_IMAGE} AS build
 COPY --from=uv /uv /usr/local/bin/uv
+# mysqlclient (the MySQL/MariaDB driver, docs/performance.md) is built from source
+# against MariaDB Connector/C: a compiler, its headers and pkg-config, build stage only.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev libmariadb-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
@@ -30,6 +35,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 RUN /app/.venv/bin/dbtier migrate manifest --output /app/dbtier-deployed.json
 
 FROM ${PYTHON_IMAGE} AS runtime
+# The runtime stage needs only Connector/C's shared library for mysqlclient.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmariadb3 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 dbtier \
  && useradd --system --uid 10001 --gid dbtier --no-create-home --shell /usr/sbin/nologin dbtier
 COPY --from=build /app/.venv /app/.venv

@@ -27,17 +27,18 @@ from sqlalchemy.engine import URL, make_url
 from dbtier.config import Settings
 from dbtier.errors import ConfigError
 
-# RDS's `engine` values → SQLAlchemy drivers dbtier ships with.
+# RDS's `engine` values → SQLAlchemy drivers dbtier ships with. MySQL and MariaDB:
+# mysqlclient (C), picked over PyMySQL by `bench/service` (docs/performance.md).
 _DRIVERS: dict[str, str] = {
-    "mysql": "mysql+pymysql",
-    "mariadb": "mysql+pymysql",
-    "aurora-mysql": "mysql+pymysql",
+    "mysql": "mysql+mysqldb",
+    "mariadb": "mysql+mysqldb",
+    "aurora-mysql": "mysql+mysqldb",
     "postgres": "postgresql+psycopg",
     "postgresql": "postgresql+psycopg",
     "aurora-postgresql": "postgresql+psycopg",
 }
 _REQUIRED = ("engine", "host", "username", "password")
-_DEFAULT_PORTS = {"mysql+pymysql": 3306, "postgresql+psycopg": 5432}
+_DEFAULT_PORTS = {"mysql+mysqldb": 3306, "postgresql+psycopg": 5432}
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def test_the_file_is_used_when_it_is_the_only_secret(tmp_path: Path) -> None:
 
     url = resolved.url
     assert (url.drivername, url.username, url.password, url.host, url.port, url.database) == (
-        "mysql+pymysql",
+        "mysql+mysqldb",
         "nippo_app",
         PASSWORD,
         "db.example.internal",
@@ -203,12 +203,12 @@ def test_a_binary_secret_is_refused_clearly(secretsmanager: Any) -> None:
 @pytest.mark.parametrize(
     ("engine", "drivername", "port"),
     [
-        ("mysql", "mysql+pymysql", 3306),
-        ("mariadb", "mysql+pymysql", 3306),
-        ("aurora-mysql", "mysql+pymysql", 3306),
+        ("mysql", "mysql+mysqldb", 3306),
+        ("mariadb", "mysql+mysqldb", 3306),
+        ("aurora-mysql", "mysql+mysqldb", 3306),
         ("postgres", "postgresql+psycopg", 5432),
         ("aurora-postgresql", "postgresql+psycopg", 5432),
-        ("MySQL", "mysql+pymysql", 3306),
+        ("MySQL", "mysql+mysqldb", 3306),
     ],
 )
 def test_rds_engines_map_to_drivers_and_default_ports(

@@ -92,18 +92,21 @@ def rotate(
     from dbtier.db import make_engine
     from dbtier.dbusers.publish import FileSink
     from dbtier.dbusers.rotation import rotate_secret
-    from dbtier.secrets import FileSource
+    from dbtier.secrets import DatabaseCredentials, FileSource
     from dbtier.tls import tls_connect_args
 
     settings = settings_from(database_url, data_dir)
     engine = make_engine(settings)
-    url = engine.url
+    # The login check connects with the secret's own driver (mysqlclient for MySQL/MariaDB),
+    # which may differ from the admin URL's: the TLS arguments are that driver's.
+    source = FileSource(secret_file)
+    login = DatabaseCredentials.from_secret(source.fetch(), where=source.description).url()
     tls = tls_connect_args(
-        url.get_backend_name(), settings.db_tls, settings.db_tls_ca, url.get_driver_name()
+        login.get_backend_name(), settings.db_tls, settings.db_tls_ca, login.get_driver_name()
     )
     try:
         with engine.connect() as conn:
-            pending = rotate_secret(conn, FileSource(secret_file), FileSink(secret_file), **tls)
+            pending = rotate_secret(conn, source, FileSink(secret_file), **tls)
     finally:
         engine.dispose()
     typer.echo(json.dumps({"event": "rotation.done", "username": pending.username}))
