@@ -60,6 +60,13 @@ def connection_for(request: Request) -> Iterator[Connection]:
             connection.close()
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for a page (`nippo.web`): closed when the request ends (`session_for`'s
+    rules). The API's routes open theirs in their own thread instead (see the module)."""
+    with session_for(request) as session:
+        yield session
+
+
 async def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
@@ -73,5 +80,14 @@ async def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+SessionDep = Annotated[Session, Depends(get_session)]
 
-__all__ = ["CallerDep", "bearer", "connection_for", "get_caller", "session_for"]
+__all__ = [
+    "CallerDep",
+    "SessionDep",
+    "bearer",
+    "connection_for",
+    "get_caller",
+    "get_session",
+    "session_for",
+]
