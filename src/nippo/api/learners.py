@@ -1,4 +1,5 @@
-"""Routes under /api/v1/learners and /api/v1/me: reports in a date range, study time, who am I."""
+"""Routes under /api/v1/learners and /api/v1/me: reports in a date range, study time, who am I
+and my time zone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from nippo import service
 from nippo.api.deps import CallerDep, SessionDep
 from nippo.api.problems import problem_responses
 from nippo.params import IsoDate, RowId
-from nippo.schemas import ProfileOut, ReportSummaryOut, StudyTimeOut
+from nippo.schemas import ProfileChange, ProfileOut, ReportSummaryOut, StudyTimeOut
 from nippo.service.limits import MAX_RANGE_DAYS
 
 router = APIRouter(tags=["learners"])
@@ -38,18 +39,30 @@ def list_reports(
 @router.get("/learners/{learner_id:int}/study-time", responses=_ERRORS)
 def study_time(
     learner_id: LearnerId,
-    day: Annotated[IsoDate, Query(alias="date", description="The day to total up to.")],
     caller: CallerDep,
     session: SessionDep,
+    day: Annotated[
+        IsoDate | None,
+        Query(
+            alias="date",
+            description="The day to total up to; default today in the learner's time zone.",
+        ),
+    ] = None,
 ) -> StudyTimeOut:
     """Today, this week (from Monday) and all-time study minutes up to a date."""
-    return StudyTimeOut.of(service.study_time(session, learner_id, day, caller=caller))
+    return StudyTimeOut.of(service.study_time_on(session, caller, learner_id, day))
 
 
 @router.get("/me")
 def me(caller: CallerDep, session: SessionDep) -> ProfileOut:
     """Who the token belongs to; a mentor also sees their learners."""
     return ProfileOut.of(service.profile(session, caller))
+
+
+@router.patch("/me", responses=problem_responses(422))
+def change_me(body: ProfileChange, caller: CallerDep, session: SessionDep) -> ProfileOut:
+    """Change your time zone: "today" (the default date of imports and study time) follows it."""
+    return ProfileOut.of(service.set_timezone(session, caller, body.timezone))
 
 
 __all__ = ["router"]

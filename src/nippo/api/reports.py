@@ -97,6 +97,15 @@ async def import_report(
             description="Keep a declared week/total above the recorded one as an opening balance."
         ),
     ] = False,
+    accept_warnings: Annotated[
+        QueryBool,
+        Query(
+            description=(
+                "Save a report whose tasks or study time were not found (else 422 naming "
+                "the unrecognised headings); the warnings come back in `warnings`."
+            )
+        ),
+    ] = False,
 ) -> ImportedReportOut:
     """Import a report in the seed's Markdown; returns it with its study time.
 
@@ -104,13 +113,17 @@ async def import_report(
     event loop (and `/healthz`) stays responsive during the largest import.
     """
     text = _markdown_text(request.headers.get("content-type", ""), await request.body())
-    return await run_in_threadpool(_import, session, caller, text, day, keep_declared_totals)
+    return await run_in_threadpool(
+        _import, session, caller, text, day, keep_declared_totals, accept_warnings
+    )
 
 
 def _import(
-    session: Session, caller: Caller, text: str, day: dt.date | None, keep: bool
+    session: Session, caller: Caller, text: str, day: dt.date | None, keep: bool, accept: bool
 ) -> ImportedReportOut:
-    result = service.import_report(session, caller, text, day=day, keep_declared_totals=keep)
+    result = service.import_report(
+        session, caller, text, day=day, keep_declared_totals=keep, accept_warnings=accept
+    )
     return ImportedReportOut.of_import(result)
 
 

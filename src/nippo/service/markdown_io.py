@@ -16,17 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, replace
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from dbtier.errors import UsageError
 from dbtier.logs import get_logger
 from nippo.auth import Caller
+from nippo.clock import today_in
 from nippo.document import DeclaredStudyTime, ReportDocument
 from nippo.durations import format_duration
-from nippo.markdown import parse_report, render_report
+from nippo.markdown import ImportWarning, ParsedReport, read_report, render_report
 from nippo.models import Report, StudyTimeAdjustment
+from nippo.service.limits import check_document
 from nippo.service.reports import add_report, get_report, require_learner
 from nippo.service.storage import document_of
 from nippo.service.unit_of_work import retried, writing
@@ -37,11 +38,31 @@ log = get_logger("nippo.import")
 
 @dataclass(frozen=True)
 class ImportResult:
-    """The stored report, its study time, and the opening balance recorded (if any)."""
+    """The stored report, its study time, the opening balance recorded (if any), the warnings
+    the caller accepted."""
 
     report: Report
     study_time: StudyTime
     opening_balance: StudyTimeAdjustment | None
+    warnings: tuple[ImportWarning, ...] = ()
+
+
+class UnacceptedWarnings(UsageError):
+    """The document has no tasks or no study time nippo could find, and the caller did not
+    accept saving it so; `warnings` names the unrecognised headings by line."""
+
+    def __init__(self, warnings: tuple[ImportWarning, ...]) -> None:
+        self.warnings = warnings
+        missing = [w.message for w in warnings if w.kind != "unrecognized_heading"]
+        unknown = [
+            f"line {w.line} '{w.heading}'" for w in warnings if w.kind == "unrecognized_heading"
+        ]
+        super().__init__(
+            "the report was not saved: "
+            + "; ".join(missing)
+            + (f"; headings not recognised: {', '.join(unknown)}" if unknown else "")
+            + ". Rename them, or import with ?accept_warnings=true to save the report as it is"
+        )
 
 
 def _d(minutes: int) -> str:
@@ -111,6 +132,20 @@ def _record_opening_balance(
     return adjustment
 
 
+def preview_import(text: str) -> ParsedReport:
+    """What an import would store, checked as the import checks it, and its warnings.
+
+    Everything but the database's part (the date, the declared week and total
+    against what is recorded): `MarkdownError` or `UsageError` for what the
+    import would refuse.
+    """
+    parsed = read_report(text)
+    check_declared_today(parsed.document)
+    _check_order(parsed.document.study_time)
+    check_document(parsed.document)
+    return parsed
+
+
 @retried
 def import_report(
     session: Session,
@@ -119,14 +154,21 @@ def import_report(
     *,
     day: dt.date | None = None,
     keep_declared_totals: bool = False,
+    accept_warnings: bool = False,
 ) -> ImportResult:
-    """Store a Markdown report for a day (default: today in the learner's time zone)."""
-    doc = parse_report(text)
-    check_declared_today(doc)
-    _check_order(doc.study_time)
+    """Store a Markdown report for a day (default: today in the learner's time zone).
+
+    A document whose tasks or study time were not found is refused with
+    `UnacceptedWarnings` unless `accept_warnings`; then it is stored and the
+    warnings come back in the result.
+    """
+    parsed = preview_import(text)
+    if parsed.warnings and not accept_warnings:
+        raise UnacceptedWarnings(parsed.warnings)
+    doc = parsed.document
     with writing(session, conflict="a report for that date already exists"):
         user = require_learner(session, caller)
-        day = day or dt.datetime.now(ZoneInfo(user.timezone)).date()
+        day = day or today_in(user.timezone)
         report = add_report(session, user, day, doc)
         recorded = study_time(session, user.id, day)
         adjustment = _record_opening_balance(session, report, recorded, keep_declared_totals)
@@ -139,8 +181,9 @@ def import_report(
         date=day.isoformat(),
         today_minutes=recorded.today_minutes,
         opening_balance_id=None if adjustment is None else adjustment.id,
+        warnings=[w.kind for w in parsed.warnings],
     )
-    return ImportResult(report, recorded, adjustment)
+    return ImportResult(report, recorded, adjustment, parsed.warnings)
 
 
 def export_document(report: Report, figures: StudyTime) -> ReportDocument:
@@ -172,8 +215,10 @@ def export_report(session: Session, caller: Caller, report_id: int) -> str:
 
 __all__ = [
     "ImportResult",
+    "UnacceptedWarnings",
     "check_declared_today",
     "export_document",
     "export_report",
     "import_report",
+    "preview_import",
 ]
