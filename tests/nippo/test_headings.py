@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from nippo_helpers import SEED_DATE, People, auth, markdown
 
 from nippo.document import DeclaredStudyTime, Task
@@ -60,6 +61,15 @@ UNRECOGNISED = """# 日報
 ## 時間
 - 今日: 1h
 """
+
+# What the API says of UNRECOGNISED: the same items in a 422's `errors` and a 201's `warnings`.
+UNRECOGNISED_WARNINGS = [
+    (["body"], "no_tasks"),
+    (["body"], "no_study_time"),
+    (["body", "line", 3], "unrecognized_heading"),
+    (["body", "line", 6], "unrecognized_heading"),
+    (["body", "line", 9], "unrecognized_heading"),
+]
 
 
 def _sections(kind: PartKind) -> list[str]:
@@ -141,11 +151,15 @@ def test_common_headings_import_with_tasks_and_study_time(
         assert body["warnings"] == []
 
 
+def _import_unrecognised(client: TestClient, people: People, query: str = "") -> Response:
+    url = f"/api/v1/reports/import?date={SEED_DATE}{query}"
+    return client.post(url, content=UNRECOGNISED.encode(), headers=markdown(people.learner))
+
+
 def test_unrecognised_headings_are_422_naming_them_and_nothing_is_written(
     client: TestClient, people: People
 ) -> None:
-    url = f"/api/v1/reports/import?date={SEED_DATE}"
-    response = client.post(url, content=UNRECOGNISED.encode(), headers=markdown(people.learner))
+    response = _import_unrecognised(client, people)
     assert response.status_code == 422, response.text
     problem = response.json()
     assert set(problem) == {"detail", "errors"}
@@ -153,13 +167,7 @@ def test_unrecognised_headings_are_422_naming_them_and_nothing_is_written(
     assert "not saved" in detail and "accept_warnings=true" in detail
     for named in ("line 3 '今日の作業ログ'", "line 6 'メモ'", "line 9 '時間'"):
         assert named in detail
-    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
-        (["body"], "no_tasks"),
-        (["body"], "no_study_time"),
-        (["body", "line", 3], "unrecognized_heading"),
-        (["body", "line", 6], "unrecognized_heading"),
-        (["body", "line", 9], "unrecognized_heading"),
-    ]
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == UNRECOGNISED_WARNINGS
     assert all(set(e) == {"loc", "msg", "type"} and e["msg"] for e in problem["errors"])
     listed = client.get(
         f"/api/v1/learners/{people.learner_id}/reports?from={SEED_DATE}&to={SEED_DATE}",
@@ -171,17 +179,10 @@ def test_unrecognised_headings_are_422_naming_them_and_nothing_is_written(
 def test_accepted_warnings_save_the_report_and_come_back(
     client: TestClient, people: People
 ) -> None:
-    url = f"/api/v1/reports/import?date={SEED_DATE}&accept_warnings=true"
-    response = client.post(url, content=UNRECOGNISED.encode(), headers=markdown(people.learner))
+    response = _import_unrecognised(client, people, "&accept_warnings=true")
     assert response.status_code == 201, response.text
     body = response.json()
-    assert [(w["loc"], w["type"]) for w in body["warnings"]] == [
-        (["body"], "no_tasks"),
-        (["body"], "no_study_time"),
-        (["body", "line", 3], "unrecognized_heading"),
-        (["body", "line", 6], "unrecognized_heading"),
-        (["body", "line", 9], "unrecognized_heading"),
-    ]
+    assert [(w["loc"], w["type"]) for w in body["warnings"]] == UNRECOGNISED_WARNINGS
     assert body["tasks"] == []
     assert [s["heading"] for s in body["sections"]] == ["今日の作業ログ", "メモ", "時間"]
     assert body["study_time"]["today_minutes"] == 0
