@@ -153,7 +153,10 @@ def test_common_headings_import_with_tasks_and_study_time(
 
 def _import_unrecognised(client: TestClient, people: People, query: str = "") -> Response:
     url = f"/api/v1/reports/import?date={SEED_DATE}{query}"
-    return client.post(url, content=UNRECOGNISED.encode(), headers=markdown(people.learner))
+    answer: Response = client.post(
+        url, content=UNRECOGNISED.encode(), headers=markdown(people.learner)
+    )
+    return answer
 
 
 def test_unrecognised_headings_are_422_naming_them_and_nothing_is_written(
