@@ -134,7 +134,9 @@ def _markdown_text(content_type: str, raw: bytes) -> str:
             415, f"Content-Type {media_type or '(none)'} is not Markdown; send text/markdown"
         )
     try:
-        return raw.decode("utf-8-sig")
+        # Not utf-8-sig: a BOM stays in the text (the parser skips it), so the export
+        # reproduces it.
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(f"the body is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
 
@@ -161,15 +163,37 @@ def delete_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -
     return Response(status_code=204)
 
 
+EXPORT_FORMAT_HEADER = "Nippo-Export-Format"
+
+
 @router.get(
     "/{report_id:int}/markdown",
     response_class=Response,
-    responses=_ERRORS | {200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+    responses=_ERRORS
+    | {
+        200: {
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+            "headers": {
+                EXPORT_FORMAT_HEADER: {
+                    "schema": {"type": "string", "enum": ["as-imported", "canonical"]},
+                    "description": "`as-imported`: the imported document byte for byte "
+                    "(the report is unchanged); `canonical`: the seed's format rendered "
+                    "from the stored report.",
+                }
+            },
+        }
+    },
 )
 def export_report(report_id: ReportId, caller: CallerDep, session: SessionDep) -> Response:
-    """The report in the seed's Markdown, study time from the database."""
-    text = service.export_report(session, caller, report_id)
-    return Response(text, media_type="text/markdown; charset=utf-8")
+    """The report in the seed's Markdown: byte for byte as imported while the report is
+    unchanged, else in the seed's canonical format; study time from the database."""
+    exported = service.export_markdown(session, caller, report_id)
+    form = "as-imported" if exported.as_imported else "canonical"
+    return Response(
+        exported.text.encode("utf-8"),
+        media_type="text/markdown; charset=utf-8",
+        headers={EXPORT_FORMAT_HEADER: form},
+    )
 
 
 @router.get("/{report_id:int}/feedback", responses=_ERRORS)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from nippo.service.feedback import FeedbackItem, add_feedback, list_feedback
 from nippo.service.markdown_io import (
+    ExportedMarkdown,
     ImportResult,
     UnacceptedWarnings,
+    export_markdown,
     export_report,
     import_report,
     preview_import,
@@ -28,6 +30,7 @@ from nippo.service.users import NewUser, Profile, create_user, profile, set_time
 from nippo.study_time import StudyTime, study_time
 
 __all__ = [
+    "ExportedMarkdown",
     "FeedbackItem",
     "ImportResult",
     "NewUser",
@@ -39,6 +42,7 @@ __all__ = [
     "create_report",
     "create_user",
     "delete_report",
+    "export_markdown",
     "export_report",
     "get_report",
     "import_report",

@@ -7,7 +7,9 @@ when asked, as an opening-balance adjustment (a learner moving from Markdown
 diaries keeps their totals); otherwise any difference is refused, naming both
 figures. Any refusal rolls the whole import back.
 
-Export: the stored document, its study-time lines filled with the database's
+Export: the document as it was imported, byte for byte, while the report is
+unchanged (`nippo.service.sources`); otherwise the stored document in the
+seed's canonical format, its study-time lines filled with the database's
 figures (the lines the document declared; all three when it declared none).
 """
 
@@ -29,6 +31,7 @@ from nippo.markdown import ImportWarning, ParsedReport, read_report, render_repo
 from nippo.models import Report, StudyTimeAdjustment
 from nippo.service.limits import check_document
 from nippo.service.reports import add_report, get_report, require_learner
+from nippo.service.sources import keep_source, source_if_unchanged
 from nippo.service.storage import document_of
 from nippo.service.unit_of_work import retried, writing
 from nippo.study_time import StudyTime, study_time
@@ -170,6 +173,7 @@ def import_report(
         user = require_learner(session, caller)
         day = day or today_in(user.timezone)
         report = add_report(session, user, day, doc)
+        keep_source(session, report, text, doc)
         recorded = study_time(session, user.id, day)
         adjustment = _record_opening_balance(session, report, recorded, keep_declared_totals)
         if adjustment is not None:
@@ -188,7 +192,10 @@ def import_report(
 
 def export_document(report: Report, figures: StudyTime) -> ReportDocument:
     """The stored document with its study-time lines filled from the database."""
-    doc = document_of(report)
+    return _with_figures(document_of(report), figures)
+
+
+def _with_figures(doc: ReportDocument, figures: StudyTime) -> ReportDocument:
     declared = doc.study_time
     show_all = declared == DeclaredStudyTime()
     doc.study_time = replace(
@@ -206,18 +213,38 @@ def export_document(report: Report, figures: StudyTime) -> ReportDocument:
     return doc
 
 
-def export_report(session: Session, caller: Caller, report_id: int) -> str:
-    """A report the caller may see, as the seed's Markdown."""
+@dataclass(frozen=True)
+class ExportedMarkdown:
+    """A report's Markdown, and whether it is the imported document itself (byte for byte)
+    or the canonical rendering of the stored report."""
+
+    text: str
+    as_imported: bool
+
+
+def export_markdown(session: Session, caller: Caller, report_id: int) -> ExportedMarkdown:
+    """A report the caller may see, as imported while unchanged, else in the canonical format."""
     report = get_report(session, caller, report_id)
     figures = study_time(session, report.learner_id, report.report_date)
-    return render_report(export_document(report, figures))
+    stored = document_of(report)
+    source = source_if_unchanged(session, report, stored, figures)
+    if source is not None:
+        return ExportedMarkdown(source, as_imported=True)
+    return ExportedMarkdown(render_report(_with_figures(stored, figures)), as_imported=False)
+
+
+def export_report(session: Session, caller: Caller, report_id: int) -> str:
+    """A report the caller may see, as the seed's Markdown (see `export_markdown`)."""
+    return export_markdown(session, caller, report_id).text
 
 
 __all__ = [
+    "ExportedMarkdown",
     "ImportResult",
     "UnacceptedWarnings",
     "check_declared_today",
     "export_document",
+    "export_markdown",
     "export_report",
     "import_report",
     "preview_import",
