@@ -59,7 +59,7 @@ def me(caller: CallerDep, session: SessionDep) -> ProfileOut:
     return ProfileOut.of(service.profile(session, caller))
 
 
-@router.patch("/me", responses=problem_responses(422))
+@router.patch("/me", responses=problem_responses(400, 413, 422))
 def change_me(body: ProfileChange, caller: CallerDep, session: SessionDep) -> ProfileOut:
     """Change your time zone: "today" (the default date of imports and study time) follows it."""
     return ProfileOut.of(service.set_timezone(session, caller, body.timezone))

@@ -142,10 +142,15 @@ def preview_import(text: str) -> ParsedReport:
     against what is recorded): `MarkdownError` or `UsageError` for what the
     import would refuse.
     """
+    parsed = _read_checked(text)
+    check_document(parsed.document)
+    return parsed
+
+
+def _read_checked(text: str) -> ParsedReport:
     parsed = read_report(text)
     check_declared_today(parsed.document)
     _check_order(parsed.document.study_time)
-    check_document(parsed.document)
     return parsed
 
 
@@ -165,7 +170,7 @@ def import_report(
     `UnacceptedWarnings` unless `accept_warnings`; then it is stored and the
     warnings come back in the result.
     """
-    parsed = preview_import(text)
+    parsed = _read_checked(text)  # check_document runs in add_report
     if parsed.warnings and not accept_warnings:
         raise UnacceptedWarnings(parsed.warnings)
     doc = parsed.document
