@@ -106,7 +106,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "このままでは保存されません。見出しを直すか、下の欄にチェックしてください。",
         "This will not be saved as it is: rename the headings, or tick the box below.",
     ),
-    "line": ("行", "line"),
+    "line_n": ("{n} 行目", "line {n}"),
     "accept_warnings": (
         "課題や学習時間が見つからないまま保存する",
         "Save it without the tasks or study time nippo could not find",
