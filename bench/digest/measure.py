@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dbtier.testing.servers import process_tree
+
 
 @dataclass(frozen=True)
 class Run:
@@ -49,14 +51,6 @@ GNU_TIME = Path("/usr/bin/time")
 SAMPLE_S = 0.01
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
-
-
 def _peak_rss_kib(pid: int) -> int:
     """The process's peak RSS so far (VmHWM), 0 once it is gone."""
     try:
@@ -70,11 +64,8 @@ def _peak_rss_kib(pid: int) -> int:
 
 def sample_tree(root: int, include_root: bool, peaks: dict[int, int]) -> None:
     """Record in `peaks` the peak RSS (KiB) of `root`'s descendants (and `root` if asked)."""
-    pending = [root] if include_root else _children(root)
-    while pending:
-        pid = pending.pop()
+    for pid in process_tree(root)[0 if include_root else 1 :]:
         peaks[pid] = max(peaks.get(pid, 0), _peak_rss_kib(pid))
-        pending.extend(_children(pid))
 
 
 def run(tool: str, argv: list[str], log: Path, output: Path) -> Run:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dbtier.config import Settings
 from dbtier.db import make_engine
 from nippo.app import create_app
+from nippo.durations import format_duration
 from nippo.limits import MAX_BODY_BYTES, MAX_NOTES, MAX_TASKS
 from nippo.migrations import upgrade_to_head
 from nippo.service.users import create_user
@@ -38,7 +39,8 @@ def largest_import() -> bytes:
         f"\n## notes {n}\n" + "".join(f"- bullet {n}.{i}\n" for i in range(100))
         for n in range(MAX_NOTES // 100)
     )
-    text = HEAD + tasks + lists
+    study = f"\n## 学習時間\nToday: {format_duration(MAX_TASKS)}\n"  # nothing to warn of
+    text = HEAD + tasks + study + lists
     line = "x" * 1000 + "\n"
     sections: list[str] = []
     room = MAX_BODY_BYTES - len(text.encode()) - 64

@@ -62,22 +62,86 @@ from nippo.text import first_unstorable
 
 PartKind = Literal["title", "tasks", "learned", "felt", "next", "study"]
 
-HEADINGS: dict[PartKind, dict[Language, str]] = {
-    "title": {"ja": "今日学んだこと", "en": "What I learned today"},
-    "tasks": {"ja": "取り組んだ課題一覧", "en": "Tasks worked on"},
-    "learned": {"ja": "わかったこと", "en": "What I understood"},
-    "felt": {"ja": "感じたこと", "en": "What I felt"},
-    "next": {"ja": "次やること", "en": "Next"},
-    "study": {"ja": "学習時間", "en": "Study time"},
+# Every heading a part is known by, declared once: per part and language, the canonical
+# heading first (what `render_report` writes), then the headings people write in daily
+# reports. Matching ignores case, width (NFKC), spacing, a trailing colon, enclosing
+# brackets (【学び】) and a leading number (1. やったこと).
+KNOWN_HEADINGS: dict[PartKind, dict[Language, tuple[str, ...]]] = {
+    "title": {
+        "ja": ("今日学んだこと",),
+        "en": ("What I learned today",),
+    },
+    "tasks": {
+        "ja": (
+            "取り組んだ課題一覧",
+            "今日やったこと",
+            "取り組んだ課題",
+            "取り組んだこと",
+            "本日やったこと",
+            "やったこと",
+            "今日の作業",
+            "作業内容",
+            "実施内容",
+            "実施したこと",
+            "今日の学習内容",
+        ),
+        "en": (
+            "Tasks worked on",
+            "What I did",
+            "Tasks",
+            "Today",
+            "What I did today",
+            "Done",
+            "Work done",
+            "Activities",
+        ),
+    },
+    "learned": {
+        "ja": (
+            "わかったこと",
+            "分かったこと",
+            "学んだこと",
+            "学び",
+            "今日の学び",
+            "学び・気づき",
+            "学んだ事",
+            "わかった事",
+        ),
+        "en": (
+            "What I understood",
+            "What I learned",
+            "Learned",
+            "Learnings",
+            "Lessons learned",
+            "TIL",
+        ),
+    },
+    "felt": {
+        "ja": ("感じたこと", "気づき", "気付き", "感想", "思ったこと", "振り返り", "所感"),
+        "en": ("What I felt", "Reflections", "Reflection", "Feelings", "Impressions", "Thoughts"),
+    },
+    "next": {
+        "ja": (
+            "次やること",
+            "次にやること",
+            "明日やること",
+            "明日の予定",
+            "次回やること",
+            "今後やること",
+            "今後の課題",
+            "次の目標",
+        ),
+        "en": ("Next", "Next steps", "Tomorrow", "Plan for tomorrow", "To do", "TODO"),
+    },
+    "study": {
+        "ja": ("学習時間", "勉強時間", "今日の学習時間", "本日の学習時間", "作業時間"),
+        "en": ("Study time", "Study hours", "Time spent", "Hours"),
+    },
 }
-# Other spellings learners use for the same sections.
-_ALIASES: dict[str, tuple[PartKind, Language]] = {
-    "分かったこと": ("learned", "ja"),
-    "次にやること": ("next", "ja"),
-    "取り組んだ課題": ("tasks", "ja"),
-    "what i learned": ("learned", "en"),
-    "tasks": ("tasks", "en"),
-    "next steps": ("next", "en"),
+# The canonical heading of each part in each language.
+HEADINGS: dict[PartKind, dict[Language, str]] = {
+    kind: {lang: names[0] for lang, names in by_language.items()}
+    for kind, by_language in KNOWN_HEADINGS.items()
 }
 _STUDY_LABELS: dict[str, str] = {
     "today": "today",
@@ -120,6 +184,31 @@ class MarkdownError(UsageError):
         super().__init__(f"line {line}: {problem}")
 
 
+WarningKind = Literal["no_tasks", "no_study_time", "unrecognized_heading"]
+
+
+@dataclass(frozen=True)
+class ImportWarning:
+    """Something a report should have and the import did not find, or a heading it did not know.
+
+    `line` is 1-based; None when the warning is about the whole document. `heading` is
+    the text of an unrecognised heading.
+    """
+
+    kind: WarningKind
+    line: int | None
+    message: str
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    """A parsed document and its warnings: empty when its tasks and study time were found."""
+
+    document: ReportDocument
+    warnings: tuple[ImportWarning, ...] = ()
+
+
 class _NotBullets(Exception):
     """A list item holds something a `Note` cannot (a paragraph, a numbered list...)."""
 
@@ -148,6 +237,11 @@ def canonical_heading(kind: PartKind, language: Language) -> str:
 
 def parse_report(text: str) -> ReportDocument:
     """A `ReportDocument` from the seed's Markdown; `MarkdownError` names the bad line."""
+    return read_report(text).document
+
+
+def read_report(text: str) -> ParsedReport:
+    """The document and what the import should warn about; `MarkdownError` names the bad line."""
     source = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
     _check_lines(lines)
@@ -159,7 +253,7 @@ def parse_report(text: str) -> ReportDocument:
     doc = ReportDocument(title=_inline(title), language=language)
     for part in parts:
         _read_part(doc, part, lines, language)
-    return doc
+    return ParsedReport(doc, _warnings(doc, parts, blocks[title_at + 1 :]))
 
 
 def render_report(doc: ReportDocument) -> str:
@@ -415,12 +509,60 @@ def _read_study_time(part: _Part, lines: list[str]) -> DeclaredStudyTime:
     )
 
 
+# What an import must find, what its absence is called, and what to write instead.
+_REQUIRED: tuple[tuple[PartKind, WarningKind, str, str], ...] = (
+    ("tasks", "no_tasks", "tasks", "bullets like '- LT会（1h10m）'"),
+    ("study", "no_study_time", "study time", "lines like '- Today: 6h 10m'"),
+)
+
+
+def _warnings(
+    doc: ReportDocument, parts: list[_Part], after_title: list[SyntaxTreeNode]
+) -> tuple[ImportWarning, ...]:
+    """No tasks or no study time: say so, and name every heading that was not recognised."""
+    found = {part.kind: part.line for part in parts}
+    empty = {"tasks": not doc.tasks, "study": doc.study_time == DeclaredStudyTime()}
+    missing: list[ImportWarning] = []
+    for kind, warning, name, example in _REQUIRED:
+        if not empty[kind]:
+            continue
+        line = found.get(kind)
+        headings = " / ".join(
+            f"'## {n}'" for names in KNOWN_HEADINGS[kind].values() for n in names[:2]
+        )
+        message = (
+            f"no {name} found: head a section {headings} (docs/service.md lists more), "
+            f"with {example}"
+            if line is None
+            else f"the {name} section on line {line} has no {example}"
+        )
+        missing.append(ImportWarning(warning, line, message))
+    if not missing:
+        return ()
+    unknown = [
+        ImportWarning(
+            "unrecognized_heading",
+            _line(node),
+            f"heading '{_inline(node)}' is not one nippo knows (docs/service.md lists them); "
+            "its text is kept as a section of its own",
+            _inline(node),
+        )
+        for node in after_title
+        if node.type == "heading" and _classify(_inline(node))[0] == "other"
+    ]
+    return (*missing, *unknown)
+
+
 # --- parsing: small helpers ----------------------------------------------------
 
 
+_DECORATION = re.compile(r"^(?:[0-9]+[.)] *)?[\[【「(]?(?P<name>.*?)[\]】」)]?$")
+
+
 def _normalized(text: str) -> str:
-    folded = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
-    return folded.rstrip(": ")
+    folded = " ".join(unicodedata.normalize("NFKC", text).split()).casefold().rstrip(": ")
+    match = _DECORATION.fullmatch(folded)
+    return (match["name"] if match else folded).strip().rstrip(": ")
 
 
 def _title_language(text: str) -> Language | None:
@@ -432,11 +574,12 @@ def _title_language(text: str) -> Language | None:
 
 
 _KNOWN: dict[str, tuple[PartKind, Language]] = {
-    _normalized(text): (kind, lang)
-    for kind, texts in HEADINGS.items()
+    _normalized(name): (kind, lang)
+    for kind, by_language in KNOWN_HEADINGS.items()
     if kind != "title"
-    for lang, text in texts.items()
-} | {_normalized(alias): value for alias, value in _ALIASES.items()}
+    for lang, names in by_language.items()
+    for name in names
+}
 
 
 def _classify(heading: str) -> tuple[PartKind | Literal["other"], Language | None]:
@@ -507,9 +650,14 @@ def _study_lines(study: DeclaredStudyTime) -> list[str]:
 
 __all__ = [
     "HEADINGS",
+    "KNOWN_HEADINGS",
+    "ImportWarning",
     "MarkdownError",
+    "ParsedReport",
     "PartKind",
+    "WarningKind",
     "canonical_heading",
     "parse_report",
+    "read_report",
     "render_report",
 ]

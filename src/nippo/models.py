@@ -178,6 +178,26 @@ class ReportSection(Base):
     body: Mapped[str] = mapped_column(LongText, default="")
 
 
+class ReportSource(Base):
+    """An imported report's Markdown as it was sent, for a byte-for-byte export.
+
+    `digest` is the SHA-256 of the canonical rendering of the document the
+    import parsed; the export serves `markdown` only while the stored report
+    still renders to that digest and the database's study time agrees with the
+    lines the document declared (`nippo.service.sources`). No row when the
+    document was already in the canonical format; a replaced report drops it.
+    """
+
+    __tablename__ = "report_sources"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    markdown: Mapped[str] = mapped_column(LongText)
+
+
 class Feedback(Base):
     """A mentor's feedback on a report."""
 
@@ -228,6 +248,7 @@ __all__ = [
     "Mentorship",
     "Report",
     "ReportSection",
+    "ReportSource",
     "ReportTask",
     "StudyTimeAdjustment",
     "User",

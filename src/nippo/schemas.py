@@ -27,10 +27,12 @@ from nippo.limits import (
     MAX_VERBATIM_CHARS,
     MINUTES_PER_DAY,
 )
+from nippo.markdown import ImportWarning
 from nippo.models import Report
 from nippo.params import IsoDate
 from nippo.service import FeedbackItem, ImportResult, Profile, ReportSummary, StudyTime
 from nippo.service.storage import notes_from_json
+from nippo.service.users import MAX_TIMEZONE
 from nippo.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, check_storable
 
 
@@ -158,6 +160,20 @@ def _notes(notes: list[NoteBody]) -> list[Note]:
     return [Note(n.text, _notes(n.children)) for n in notes]
 
 
+class ProfileChange(_In):
+    """What a user may change about themselves: their time zone, which decides their "today"."""
+
+    timezone: Annotated[
+        StrictStr,
+        Field(
+            min_length=1,
+            max_length=MAX_TIMEZONE,
+            pattern=r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$",
+            description="An IANA time zone name such as Asia/Tokyo; an unknown one is 422.",
+        ),
+    ]
+
+
 class FeedbackBody(_In):
     """Feedback a mentor leaves on a report."""
 
@@ -279,11 +295,28 @@ class OpeningBalanceOut(BaseModel):
     reason: str
 
 
+class WarningOut(BaseModel):
+    """Something the import did not find, or a heading it did not know (the shape of a
+    Problem's `errors` item: a 422 without `accept_warnings=true` lists the same)."""
+
+    loc: list[str | int] = Field(description='["body", "line", n], or ["body"] for the document.')
+    msg: str
+    type: str = Field(description="`no_tasks`, `no_study_time` or `unrecognized_heading`.")
+
+    @classmethod
+    def of(cls, warning: ImportWarning) -> WarningOut:
+        """From the parser's warning."""
+        loc: list[str | int] = ["body"] if warning.line is None else ["body", "line", warning.line]
+        return cls(loc=loc, msg=warning.message, type=warning.kind)
+
+
 class ImportedReportOut(ReportOut):
-    """An imported report with its study time and any opening balance the import recorded."""
+    """An imported report with its study time, any opening balance the import recorded, and
+    the warnings accepted with `accept_warnings=true` (empty otherwise)."""
 
     study_time: StudyTimeOut
     opening_balance: OpeningBalanceOut | None
+    warnings: list[WarningOut]
 
     @classmethod
     def of_import(cls, result: ImportResult) -> ImportedReportOut:
@@ -292,6 +325,7 @@ class ImportedReportOut(ReportOut):
         return cls(
             **ReportOut.of(result.report).model_dump(),
             study_time=StudyTimeOut.of(result.study_time),
+            warnings=[WarningOut.of(w) for w in result.warnings],
             opening_balance=None
             if balance is None
             else OpeningBalanceOut(
@@ -386,6 +420,7 @@ __all__ = [
     "ImportedReportOut",
     "NoteBody",
     "OpeningBalanceOut",
+    "ProfileChange",
     "ProfileOut",
     "Readiness",
     "ReportBody",
@@ -394,4 +429,5 @@ __all__ = [
     "SectionBody",
     "StudyTimeOut",
     "TaskBody",
+    "WarningOut",
 ]

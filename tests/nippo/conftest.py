@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dbtier.config import Settings
 from dbtier.db import make_engine
+from dbtier.testing.unhurried import unhurried_settings
 from nippo.app import create_app
 from nippo.migrations import upgrade_to_head
 from nippo.service.users import create_user
@@ -45,6 +46,6 @@ def people(engine: Engine) -> People:
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    """The API on the migrated database."""
-    with TestClient(create_app(engine=engine)) as client:
+    """The API on the migrated database, its deadlines beyond a loaded machine's reach."""
+    with TestClient(create_app(unhurried_settings(), engine=engine)) as client:
         yield client

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dbtier.testing.unhurried import unhurried_settings
 from nippo.app import create_app
+from nippo.durations import format_duration
 from nippo.limits import (
     MAX_BODY_BYTES,
     MAX_LINE_CHARS,
@@ -93,7 +94,10 @@ def largest_import() -> str:
         f"\n## notes {n}\n" + "".join(f"- bullet {n}.{i}\n" for i in range(100))
         for n in range(MAX_NOTES // 100)
     )
-    text = HEAD + tasks + lists
+    # The tasks' sum as study time, so there is nothing to warn of; a line, not a bullet,
+    # since the bullets are at their limit.
+    study = f"\n## 学習時間\nToday: {format_duration(MAX_TASKS)}\n"
+    text = HEAD + tasks + study + lists
     filler_line = "x" * 1000 + "\n"
     room = MAX_BODY_BYTES - len(text.encode()) - 64
     per_section = 150_000 // len(filler_line)

@@ -100,7 +100,9 @@ def test_import_date_defaults_to_today_in_the_learners_time_zone(
     client: TestClient, people: People
 ) -> None:
     before = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    # Today only: no declared week or total, so no opening balance.
     text = SEED_ORIGINAL.read_text(encoding="utf-8").split("## 学習時間")[0]
+    text += "## 学習時間\n- Today: 6h 10m\n"
     response = client.post(
         "/api/v1/reports/import", content=text.encode(), headers=markdown(people.other_learner)
     )

@@ -75,6 +75,11 @@ def test_report_read_and_study_time_take_at_most_two_statements(
         assert response.json()["week_minutes"] == 1180 + 15 * 4  # Mon..Thu before the seed
         print(f"study time: {len(statements)} statements")
         assert len(statements) <= 2, statements
+        with counting(engine) as statements:  # no date: the learner's today
+            response = client.get(totals.split("?")[0], headers=auth(token))
+        assert response.status_code == 200
+        print(f"study time today: {len(statements)} statements")
+        assert len(statements) <= 2, statements
 
 
 def test_study_time_is_one_aggregate_statement(

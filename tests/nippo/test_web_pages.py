@@ -214,6 +214,9 @@ def test_import_previews_then_saves_the_seed(
         assert saved.status_code == 303
         shown = page.get(saved.headers["location"])
         assert 'id="study-today">6h 10m<' in shown.text
+        download = page.get(saved.headers["location"] + "/markdown")
+        assert download.content == seed  # the uploaded bytes, through preview and save
+        assert download.headers["Nippo-Export-Format"] == "as-imported"
         again = page.post("/reports/import", data=fields)
         assert again.status_code == 422 and 'id="date-error"' in again.text
         bad = page.post(
@@ -221,6 +224,27 @@ def test_import_previews_then_saves_the_seed(
             data={CSRF_FIELD: token, "markdown": "no heading at all"},
         )
         assert bad.status_code == 422 and 'id="markdown-error"' in bad.text
+
+
+def test_import_warnings_are_shown_and_must_be_accepted(engine: Engine, people: People) -> None:
+    text = "# 今日学んだこと\n\n## 今日の感想\n- たのしかった\n"
+    with browser(engine, people.learner) as page:
+        token = csrf(page, "/reports/import")
+        preview = page.post(
+            "/reports/import/preview",
+            data={CSRF_FIELD: token, "date": "2025-04-20", "markdown": text},
+        )
+        assert preview.status_code == 200 and 'id="warnings"' in preview.text
+        assert "今日の感想" in preview.text and 'name="accept"' in preview.text
+        source = re.search(r'name="source" value="([^"]+)"', preview.text)
+        assert source is not None
+        fields = {CSRF_FIELD: token, "date": "2025-04-20", "source": source.group(1)}
+        refused = page.post("/reports/import", data=fields)
+        assert refused.status_code == 422 and 'id="markdown-error"' in refused.text
+        accepted = page.post(
+            "/reports/import", data=fields | {"accept": "true"}, follow_redirects=False
+        )
+        assert accepted.status_code == 303
 
 
 def test_feedback_download_and_who_may_do_what(

@@ -67,6 +67,23 @@ def test_the_seed_imports_with_a_preview_and_shows_6h_10m(page: Page, site: Site
     assert download.value.suggested_filename == "nippo-2025-04-25.md"
 
 
+def test_an_import_with_unrecognised_headings_shows_its_warnings(page: Page, site: Site) -> None:
+    sign_in(page, site, "dave")
+    page.goto("/reports/import")
+    page.get_by_label("Markdown を貼り付け").fill(
+        "# 今日学んだこと\n\n## 今日の感想\n- たのしかった\n"
+    )
+    page.get_by_role("button", name="プレビュー").click()
+    expect(page.locator("#warnings")).to_contain_text("今日の感想")
+    shoot(page, site, "import-warnings")
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page.locator("#markdown-error")).to_contain_text("not saved")
+    page.get_by_role("button", name="プレビュー").click()
+    page.get_by_label("課題や学習時間が見つからないまま保存する").check()
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
+
+
 def write_report(page: Page, title: str, task: str, duration: str, day: str = "") -> str:
     """Write a one-task report through the form; the report page's URL."""
     page.goto("/reports/new")

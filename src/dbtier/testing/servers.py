@@ -95,7 +95,25 @@ class _Process:
 
 
 def _children(pid: int) -> list[int]:
-    """Process ids whose parent is `pid`, from /proc (Linux)."""
+    """Process ids whose parent is `pid`, from /proc (Linux): the `children` list of each
+    of its threads, one small read each, where the kernel keeps them
+    (CONFIG_PROC_CHILDREN), else a scan of every process's parent id."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:  # no such list on this kernel (or the thread just ended)
+            return _scan_children(pid)
+        except OSError:
+            continue
+    return found
+
+
+def _scan_children(pid: int) -> list[int]:
     found: list[int] = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

@@ -4,6 +4,7 @@ Unauthenticated → 401 (with WWW-Authenticate: Bearer)
 NotFound        → 404 (also for what exists but is not the caller's to see)
 Forbidden       → 403
 Conflict        → 409
+UnacceptedWarnings → 422, each warning an item of `errors` (loc ["body", "line", n])
 other UsageError (bad Markdown, a bad duration, a date out of range) → 422
 DatabaseUnreachable, a lost connection → 503
 FastAPI's request validation → 422; Starlette's HTTP errors (404 route, 405, 413, 415) keep theirs
@@ -23,9 +24,11 @@ from starlette.routing import Match
 
 from dbtier.errors import DatabaseUnreachable, DbtierError, UsageError
 from dbtier.logs import get_logger
-from nippo.api.problems import field_problems, problem_response, summary
+from nippo.api.problems import FieldProblem, field_problems, problem_response, summary
 from nippo.api.throttle import record_failed_token
 from nippo.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from nippo.schemas import WarningOut
+from nippo.service.markdown_io import UnacceptedWarnings
 
 log = get_logger("nippo.api")
 
@@ -56,6 +59,12 @@ async def _dbtier_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.error("request failed", error=type(exc).__name__, detail=str(exc))
     return problem_response(status, str(exc), headers=headers)
+
+
+async def _unaccepted_warnings(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnacceptedWarnings)
+    problems = [FieldProblem(**WarningOut.of(w).model_dump()) for w in exc.warnings]
+    return problem_response(422, str(exc), errors=problems)
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
@@ -94,6 +103,7 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on an app."""
     app.add_exception_handler(DbtierError, _dbtier_error)
+    app.add_exception_handler(UnacceptedWarnings, _unaccepted_warnings)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

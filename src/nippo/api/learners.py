@@ -1,4 +1,5 @@
-"""Routes under /api/v1/learners and /api/v1/me: reports in a date range, study time, who am I."""
+"""Routes under /api/v1/learners and /api/v1/me: reports in a date range, study time, who am I
+and my time zone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from nippo.api.answers import json_answer
 from nippo.api.deps import CallerDep, connection_for, session_for
 from nippo.api.problems import problem_responses
 from nippo.params import IsoDate, RowId
-from nippo.schemas import ProfileOut, ReportSummaryOut, StudyTimeOut
+from nippo.schemas import ProfileChange, ProfileOut, ReportSummaryOut, StudyTimeOut
 from nippo.service.limits import MAX_RANGE_DAYS
 
 router = APIRouter(tags=["learners"])
@@ -42,13 +43,23 @@ def list_reports(
 @router.get("/learners/{learner_id:int}/study-time", response_model=StudyTimeOut, responses=_ERRORS)
 def study_time(
     learner_id: LearnerId,
-    day: Annotated[IsoDate, Query(alias="date", description="The day to total up to.")],
     caller: CallerDep,
     request: Request,
+    day: Annotated[
+        IsoDate | None,
+        Query(
+            alias="date",
+            description="The day to total up to; default today in the learner's time zone.",
+        ),
+    ] = None,
 ) -> Response:
     """Today, this week (from Monday) and all-time study minutes up to a date."""
-    with connection_for(request) as connection:
-        value = service.study_time(connection, learner_id, day, caller=caller)
+    if day is None:  # the learner's time zone first (a second statement)
+        with session_for(request) as session:
+            value = service.study_time_on(session, caller, learner_id)
+    else:  # one statement, plain rows: a Core connection
+        with connection_for(request) as connection:
+            value = service.study_time(connection, learner_id, day, caller=caller)
     return json_answer(StudyTimeOut.of(value))
 
 
@@ -58,6 +69,13 @@ def me(caller: CallerDep, request: Request) -> Response:
     with session_for(request) as session:
         value = service.profile(session, caller)
     return json_answer(ProfileOut.of(value))
+
+
+@router.patch("/me", responses=problem_responses(400, 413, 422))
+def change_me(body: ProfileChange, caller: CallerDep, request: Request) -> ProfileOut:
+    """Change your time zone: "today" (the default date of imports and study time) follows it."""
+    with session_for(request) as session:
+        return ProfileOut.of(service.set_timezone(session, caller, body.timezone))
 
 
 __all__ = ["router"]

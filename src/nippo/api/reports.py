@@ -97,6 +97,15 @@ async def import_report(
             description="Keep a declared week/total above the recorded one as an opening balance."
         ),
     ] = False,
+    accept_warnings: Annotated[
+        QueryBool,
+        Query(
+            description=(
+                "Save a report whose tasks or study time were not found (else 422 naming "
+                "the unrecognised headings); the warnings come back in `warnings`."
+            )
+        ),
+    ] = False,
 ) -> ImportedReportOut:
     """Import a report in the seed's Markdown; returns it with its study time.
 
@@ -104,14 +113,18 @@ async def import_report(
     event loop (and `/healthz`) stays responsive during the largest import.
     """
     text = _markdown_text(request.headers.get("content-type", ""), await request.body())
-    return await run_in_threadpool(_import, request, caller, text, day, keep_declared_totals)
+    return await run_in_threadpool(
+        _import, request, caller, text, day, keep_declared_totals, accept_warnings
+    )
 
 
 def _import(
-    request: Request, caller: Caller, text: str, day: dt.date | None, keep: bool
+    request: Request, caller: Caller, text: str, day: dt.date | None, keep: bool, accept: bool
 ) -> ImportedReportOut:
     with session_for(request) as session:
-        result = service.import_report(session, caller, text, day=day, keep_declared_totals=keep)
+        result = service.import_report(
+            session, caller, text, day=day, keep_declared_totals=keep, accept_warnings=accept
+        )
         return ImportedReportOut.of_import(result)
 
 
@@ -122,7 +135,9 @@ def _markdown_text(content_type: str, raw: bytes) -> str:
             415, f"Content-Type {media_type or '(none)'} is not Markdown; send text/markdown"
         )
     try:
-        return raw.decode("utf-8-sig")
+        # Not utf-8-sig: a BOM stays in the text (the parser skips it), so the export
+        # reproduces it.
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(f"the body is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
 
@@ -153,16 +168,38 @@ def delete_report(report_id: ReportId, caller: CallerDep, request: Request) -> R
     return Response(status_code=204)
 
 
+EXPORT_FORMAT_HEADER = "Nippo-Export-Format"
+
+
 @router.get(
     "/{report_id:int}/markdown",
     response_class=Response,
-    responses=_ERRORS | {200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+    responses=_ERRORS
+    | {
+        200: {
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+            "headers": {
+                EXPORT_FORMAT_HEADER: {
+                    "schema": {"type": "string", "enum": ["as-imported", "canonical"]},
+                    "description": "`as-imported`: the imported document byte for byte "
+                    "(the report is unchanged); `canonical`: the seed's format rendered "
+                    "from the stored report.",
+                }
+            },
+        }
+    },
 )
 def export_report(report_id: ReportId, caller: CallerDep, request: Request) -> Response:
-    """The report in the seed's Markdown, study time from the database."""
+    """The report in the seed's Markdown: byte for byte as imported while the report is
+    unchanged, else in the seed's canonical format; study time from the database."""
     with session_for(request) as session:
-        text = service.export_report(session, caller, report_id)
-    return Response(text, media_type="text/markdown; charset=utf-8")
+        exported = service.export_markdown(session, caller, report_id)
+    form = "as-imported" if exported.as_imported else "canonical"
+    return Response(
+        exported.text.encode("utf-8"),
+        media_type="text/markdown; charset=utf-8",
+        headers={EXPORT_FORMAT_HEADER: form},
+    )
 
 
 @router.get("/{report_id:int}/feedback", response_model=list[FeedbackOut], responses=_ERRORS)

@@ -10,9 +10,9 @@ point takes. Which characters a string may hold is `nippo.text`'s.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from dbtier.errors import UsageError
+from nippo.clock import today_in
 from nippo.document import Note, ReportDocument
 from nippo.limits import (
     EARLIEST_DATE,
@@ -46,7 +46,7 @@ def check_date(value: dt.date, *, name: str) -> None:
 def check_report_date(value: dt.date, timezone: str, *, name: str = "date") -> None:
     """A report's date: in range and not after tomorrow in the learner's time zone."""
     check_date(value, name=name)
-    tomorrow = dt.datetime.now(ZoneInfo(timezone)).date() + dt.timedelta(days=1)
+    tomorrow = today_in(timezone) + dt.timedelta(days=1)
     if value > tomorrow:
         raise UsageError(
             f"{name}: {value.isoformat()} is in the future for a learner in {timezone}; "

@@ -7,7 +7,9 @@ when asked, as an opening-balance adjustment (a learner moving from Markdown
 diaries keeps their totals); otherwise any difference is refused, naming both
 figures. Any refusal rolls the whole import back.
 
-Export: the stored document, its study-time lines filled with the database's
+Export: the document as it was imported, byte for byte, while the report is
+unchanged (`nippo.service.sources`); otherwise the stored document in the
+seed's canonical format, its study-time lines filled with the database's
 figures (the lines the document declared; all three when it declared none).
 """
 
@@ -16,18 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, replace
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from dbtier.errors import UsageError
 from dbtier.logs import get_logger
 from nippo.auth import Caller
+from nippo.clock import today_in
 from nippo.document import DeclaredStudyTime, ReportDocument
 from nippo.durations import format_duration
-from nippo.markdown import parse_report, render_report
+from nippo.markdown import ImportWarning, ParsedReport, read_report, render_report
 from nippo.models import Report, StudyTimeAdjustment
+from nippo.service.limits import check_document
 from nippo.service.reports import add_report, get_report, require_learner
+from nippo.service.sources import keep_source, source_if_unchanged
 from nippo.service.storage import document_of
 from nippo.service.unit_of_work import retried, writing
 from nippo.study_time import StudyTime, study_time
@@ -37,11 +41,31 @@ log = get_logger("nippo.import")
 
 @dataclass(frozen=True)
 class ImportResult:
-    """The stored report, its study time, and the opening balance recorded (if any)."""
+    """The stored report, its study time, the opening balance recorded (if any), the warnings
+    the caller accepted."""
 
     report: Report
     study_time: StudyTime
     opening_balance: StudyTimeAdjustment | None
+    warnings: tuple[ImportWarning, ...] = ()
+
+
+class UnacceptedWarnings(UsageError):
+    """The document has no tasks or no study time nippo could find, and the caller did not
+    accept saving it so; `warnings` names the unrecognised headings by line."""
+
+    def __init__(self, warnings: tuple[ImportWarning, ...]) -> None:
+        self.warnings = warnings
+        missing = [w.message for w in warnings if w.kind != "unrecognized_heading"]
+        unknown = [
+            f"line {w.line} '{w.heading}'" for w in warnings if w.kind == "unrecognized_heading"
+        ]
+        super().__init__(
+            "the report was not saved: "
+            + "; ".join(missing)
+            + (f"; headings not recognised: {', '.join(unknown)}" if unknown else "")
+            + ". Rename them, or import with ?accept_warnings=true to save the report as it is"
+        )
 
 
 def _d(minutes: int) -> str:
@@ -111,6 +135,25 @@ def _record_opening_balance(
     return adjustment
 
 
+def preview_import(text: str) -> ParsedReport:
+    """What an import would store, checked as the import checks it, and its warnings.
+
+    Everything but the database's part (the date, the declared week and total
+    against what is recorded): `MarkdownError` or `UsageError` for what the
+    import would refuse.
+    """
+    parsed = _read_checked(text)
+    check_document(parsed.document)
+    return parsed
+
+
+def _read_checked(text: str) -> ParsedReport:
+    parsed = read_report(text)
+    check_declared_today(parsed.document)
+    _check_order(parsed.document.study_time)
+    return parsed
+
+
 @retried
 def import_report(
     session: Session,
@@ -119,15 +162,23 @@ def import_report(
     *,
     day: dt.date | None = None,
     keep_declared_totals: bool = False,
+    accept_warnings: bool = False,
 ) -> ImportResult:
-    """Store a Markdown report for a day (default: today in the learner's time zone)."""
-    doc = parse_report(text)
-    check_declared_today(doc)
-    _check_order(doc.study_time)
+    """Store a Markdown report for a day (default: today in the learner's time zone).
+
+    A document whose tasks or study time were not found is refused with
+    `UnacceptedWarnings` unless `accept_warnings`; then it is stored and the
+    warnings come back in the result.
+    """
+    parsed = _read_checked(text)  # check_document runs in add_report
+    if parsed.warnings and not accept_warnings:
+        raise UnacceptedWarnings(parsed.warnings)
+    doc = parsed.document
     with writing(session, conflict="a report for that date already exists"):
         user = require_learner(session, caller)
-        day = day or dt.datetime.now(ZoneInfo(user.timezone)).date()
+        day = day or today_in(user.timezone)
         report = add_report(session, user, day, doc)
+        keep_source(session, report, text, doc)
         recorded = study_time(session, user.id, day)
         adjustment = _record_opening_balance(session, report, recorded, keep_declared_totals)
         if adjustment is not None:
@@ -139,13 +190,17 @@ def import_report(
         date=day.isoformat(),
         today_minutes=recorded.today_minutes,
         opening_balance_id=None if adjustment is None else adjustment.id,
+        warnings=[w.kind for w in parsed.warnings],
     )
-    return ImportResult(report, recorded, adjustment)
+    return ImportResult(report, recorded, adjustment, parsed.warnings)
 
 
 def export_document(report: Report, figures: StudyTime) -> ReportDocument:
     """The stored document with its study-time lines filled from the database."""
-    doc = document_of(report)
+    return _with_figures(document_of(report), figures)
+
+
+def _with_figures(doc: ReportDocument, figures: StudyTime) -> ReportDocument:
     declared = doc.study_time
     show_all = declared == DeclaredStudyTime()
     doc.study_time = replace(
@@ -163,17 +218,39 @@ def export_document(report: Report, figures: StudyTime) -> ReportDocument:
     return doc
 
 
-def export_report(session: Session, caller: Caller, report_id: int) -> str:
-    """A report the caller may see, as the seed's Markdown."""
+@dataclass(frozen=True)
+class ExportedMarkdown:
+    """A report's Markdown, and whether it is the imported document itself (byte for byte)
+    or the canonical rendering of the stored report."""
+
+    text: str
+    as_imported: bool
+
+
+def export_markdown(session: Session, caller: Caller, report_id: int) -> ExportedMarkdown:
+    """A report the caller may see, as imported while unchanged, else in the canonical format."""
     report = get_report(session, caller, report_id)
     figures = study_time(session, report.learner_id, report.report_date)
-    return render_report(export_document(report, figures))
+    stored = document_of(report)
+    source = source_if_unchanged(session, report, stored, figures)
+    if source is not None:
+        return ExportedMarkdown(source, as_imported=True)
+    return ExportedMarkdown(render_report(_with_figures(stored, figures)), as_imported=False)
+
+
+def export_report(session: Session, caller: Caller, report_id: int) -> str:
+    """A report the caller may see, as the seed's Markdown (see `export_markdown`)."""
+    return export_markdown(session, caller, report_id).text
 
 
 __all__ = [
+    "ExportedMarkdown",
     "ImportResult",
+    "UnacceptedWarnings",
     "check_declared_today",
     "export_document",
+    "export_markdown",
     "export_report",
     "import_report",
+    "preview_import",
 ]

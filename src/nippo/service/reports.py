@@ -19,6 +19,7 @@ from nippo.document import ReportDocument
 from nippo.errors import Conflict, Forbidden
 from nippo.models import Report, ReportTask, User
 from nippo.service.limits import check_document, check_range, check_report_date
+from nippo.service.sources import forget_source
 from nippo.service.storage import fill_report
 from nippo.service.unit_of_work import retried, writing
 
@@ -150,6 +151,7 @@ def update_report(
         # Old children go first: (report_id, position) is unique.
         report.tasks.clear()
         report.sections.clear()
+        forget_source(session, report.id)  # replaced: the export is canonical from now on
         session.flush()
         fill_report(report, doc)
         session.flush()

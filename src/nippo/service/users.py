@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from nippo.models import DEFAULT_TIMEZONE, ROLES, Mentorship, User
 from nippo.service.unit_of_work import retried, writing
 
 MAX_NAME = 100
+MAX_TIMEZONE = 64  # users.timezone is VARCHAR(64); the longest IANA name is 32
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,21 @@ class Profile:
     learners: tuple[tuple[int, str], ...]
 
 
-def check_timezone(name: str) -> None:
-    """An IANA time zone name, like Asia/Tokyo."""
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # "localtime" names the machine's own zone, which differs between a laptop and Fargate.
+    return frozenset(available_timezones()) - {"localtime"}
+
+
+def check_timezone(name: str, *, what: str = "--timezone") -> None:
+    """An IANA time zone name zoneinfo knows, like Asia/Tokyo (not a file path, not 'localtime')."""
+    problem = f"{what} {name!r} is not an IANA time zone; use a name like {DEFAULT_TIMEZONE}"
+    if len(name) > MAX_TIMEZONE or name not in _known_zones():
+        raise UsageError(problem)
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"--timezone {name!r} is not an IANA time zone; use a name like Asia/Tokyo"
-        ) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UsageError(problem) from None
 
 
 def _check_new(name: str, role: str, timezone: str, mentor_of: list[str]) -> None:
@@ -112,4 +121,22 @@ def profile(session: Session, caller: Caller) -> Profile:
     return Profile(user.id, user.name, user.role, user.timezone, tuple((i, n) for i, n in learners))
 
 
-__all__ = ["MAX_NAME", "NewUser", "Profile", "check_timezone", "create_user", "profile"]
+def set_timezone(session: Session, caller: Caller, timezone: str) -> Profile:
+    """Change the caller's time zone (their "today" follows it); UsageError for an unknown zone."""
+    check_timezone(timezone, what="timezone")
+    with writing(session, conflict="the time zone could not be changed"):
+        user = authenticate(session, caller)
+        user.timezone = timezone
+    return profile(session, caller)
+
+
+__all__ = [
+    "MAX_NAME",
+    "MAX_TIMEZONE",
+    "NewUser",
+    "Profile",
+    "check_timezone",
+    "create_user",
+    "profile",
+    "set_timezone",
+]

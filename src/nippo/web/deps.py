@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
 from nippo import service
 from nippo.api.deps import SessionDep
 from nippo.auth import Caller
+from nippo.clock import today_in  # the one definition of a learner's today
 from nippo.errors import Unauthenticated
 from nippo.service import Profile
 from nippo.web.session import SignedIn, SignInRequired, sign_out, signed_in
@@ -42,11 +41,6 @@ def viewer(
         raise SignInRequired from None
     operators: frozenset[str] = request.app.state.operators
     return Viewer(who.caller, profile, profile.name in operators)
-
-
-def today_in(timezone: str) -> dt.date:
-    """Today in a user's time zone."""
-    return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
 ViewerDep = Annotated[Viewer, Depends(viewer)]

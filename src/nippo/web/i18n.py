@@ -102,6 +102,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_sum": ("課題の合計", "Tasks add up to"),
     "back": ("戻って直す", "Go back and change it"),
     "import_save": ("この内容で取り込む", "Import it"),
+    "warnings": (
+        "このままでは保存されません。見出しを直すか、下の欄にチェックしてください。",
+        "This will not be saved as it is: rename the headings, or tick the box below.",
+    ),
+    "line_n": ("{n} 行目", "line {n}"),
+    "accept_warnings": (
+        "課題や学習時間が見つからないまま保存する",
+        "Save it without the tasks or study time nippo could not find",
+    ),
     "learner_page": ("受講生のページへ", "The learner's page"),
     "no_learners": ("担当の受講生はいません。", "You mentor no learner yet."),
     "open": ("開く", "Open"),

@@ -1,10 +1,12 @@
 """Importing a Markdown report: paste or upload, see a preview, then save.
 
-The preview parses with the importer's own parser and checks (`nippo.markdown`,
-`check_declared_today`) and stores nothing; saving sends the same text to the
-same `service.import_report` the API's `POST /reports/import` calls, so a
-refusal there (a date taken, a declared total above the recorded one) reads
-the same and shows beside the field it concerns.
+The preview is the importer's own `service.preview_import` (parser, checks and
+warnings: no tasks or no study time found, headings not recognised) and stores
+nothing; saving sends the same text to the same `service.import_report` the
+API's `POST /reports/import` calls, with `accept_warnings` when the learner ticks
+the box the preview shows beside the warnings, so a refusal there (a date taken,
+a declared total above the recorded one, warnings not accepted) reads the same
+and shows beside the field it concerns.
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ from starlette.datastructures import FormData, UploadFile
 from dbtier.errors import UsageError
 from nippo import service
 from nippo.api.deps import SessionDep
-from nippo.document import ReportDocument
 from nippo.errors import Conflict
-from nippo.markdown import parse_report
+from nippo.markdown import ParsedReport
 from nippo.params import IsoDate
-from nippo.service.markdown_io import check_declared_today
+from nippo.service import UnacceptedWarnings
 from nippo.web.account import CheckedForm
 from nippo.web.deps import Viewer, ViewerDep
 from nippo.web.rendering import render
@@ -42,6 +43,7 @@ class ImportForm:
     markdown: str = ""
     date: str = ""
     keep: bool = False
+    accept: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
     def day(self) -> dt.date | None:
@@ -67,7 +69,12 @@ def _fields(form: FormData) -> ImportForm:
     else:
         pasted = form.get("markdown")
         text = pasted.replace("\r\n", "\n") if isinstance(pasted, str) else ""
-    return ImportForm(text, str(form.get("date") or ""), form.get("keep") == "true")
+    return ImportForm(
+        text,
+        str(form.get("date") or ""),
+        keep=form.get("keep") == "true",
+        accept=form.get("accept") == "true",
+    )
 
 
 async def _posted(form: FormData) -> ImportForm:
@@ -99,17 +106,24 @@ async def preview(request: Request, form: CheckedForm, me: ViewerDep) -> Respons
     if form.get("back"):
         return _form_page(request, me, values)
     values.day()
-    doc: ReportDocument | None = None
+    parsed: ParsedReport | None = None
     if not values.errors:
         try:
-            doc = parse_report(values.markdown)
-            check_declared_today(doc)
+            parsed = service.preview_import(values.markdown)
         except UsageError as exc:
             values.errors["markdown"] = str(exc)
-    if doc is None or values.errors:
+    if parsed is None or values.errors:
         return _form_page(request, me, values, status=422)
     source = base64.b64encode(values.markdown.encode("utf-8")).decode("ascii")
-    return render(request, "import_preview.html", me=me, form=values, doc=doc, source=source)
+    return render(
+        request,
+        "import_preview.html",
+        me=me,
+        form=values,
+        doc=parsed.document,
+        warnings=parsed.warnings,
+        source=source,
+    )
 
 
 @router.post("/reports/import", response_class=HTMLResponse)
@@ -120,10 +134,15 @@ def save(request: Request, form: CheckedForm, me: ViewerDep, session: SessionDep
     if not values.errors:
         try:
             result = service.import_report(
-                session, me.caller, values.markdown, day=day, keep_declared_totals=values.keep
+                session,
+                me.caller,
+                values.markdown,
+                day=day,
+                keep_declared_totals=values.keep,
+                accept_warnings=values.accept,
             )
         except UsageError as exc:
-            if type(exc) not in (UsageError, Conflict):
+            if type(exc) not in (UsageError, Conflict, UnacceptedWarnings):
                 raise
             where = (
                 "date" if isinstance(exc, Conflict) or str(exc).startswith("date") else "markdown"

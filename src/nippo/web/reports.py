@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from dbtier.errors import UsageError
 from nippo import service
 from nippo.api.deps import SessionDep
+from nippo.api.reports import EXPORT_FORMAT_HEADER
 from nippo.errors import Conflict
 from nippo.models import Report
 from nippo.params import RowId
@@ -60,14 +61,18 @@ def report_page(request: Request, report_id: RowId, me: ViewerDep, session: Sess
 
 @router.get("/reports/{report_id:int}/markdown")
 def download(report_id: RowId, me: ViewerDep, session: SessionDep) -> Response:
-    """The report in the seed's Markdown (the API's export), as a file."""
+    """The report in the seed's Markdown (the API's export: as imported while unchanged,
+    else canonical), as a file."""
     report = service.get_report(session, me.caller, report_id)
-    text = service.export_report(session, me.caller, report_id)
+    exported = service.export_markdown(session, me.caller, report_id)
     name = f"nippo-{report.report_date.isoformat()}.md"
     return Response(
-        text,
+        exported.text,
         media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            EXPORT_FORMAT_HEADER: "as-imported" if exported.as_imported else "canonical",
+        },
     )
 
 
