@@ -20,6 +20,7 @@ MAX_NOTE_CHARS = 10_000  # one bullet's text
 MAX_VERBATIM_CHARS = 200_000  # a section's verbatim body, the tasks' extra Markdown
 MAX_LINE_CHARS = 10_000  # one line of an imported Markdown document
 MAX_FEEDBACK_CHARS = 10_000  # one piece of feedback
+MAX_TIMEZONE = 64  # an IANA time zone name (users.timezone); the longest today has 32
 MINUTES_PER_DAY = 24 * 60
 EARLIEST_DATE = dt.date(1970, 1, 1)
 LATEST_DATE = dt.date(2999, 12, 31)
@@ -40,6 +41,7 @@ __all__ = [
     "MAX_SECTIONS",
     "MAX_TASKS",
     "MAX_TEXT",
+    "MAX_TIMEZONE",
     "MAX_VERBATIM_CHARS",
     "MINUTES_PER_DAY",
 ]

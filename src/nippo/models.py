@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from nippo.db import Base
+from nippo.limits import MAX_TIMEZONE
 
 # MySQL's TEXT holds 64 KiB; an imported document may be up to 1 MiB.
 LongText: TypeEngine[str] = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
@@ -84,7 +85,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(16))
-    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    timezone: Mapped[str] = mapped_column(String(MAX_TIMEZONE), default=DEFAULT_TIMEZONE)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 

@@ -24,6 +24,7 @@ from nippo.limits import (
     MAX_SECTIONS,
     MAX_TASKS,
     MAX_TEXT,
+    MAX_TIMEZONE,
     MAX_VERBATIM_CHARS,
     MINUTES_PER_DAY,
 )
@@ -32,7 +33,6 @@ from nippo.models import Report
 from nippo.params import IsoDate
 from nippo.service import FeedbackItem, ImportResult, Profile, ReportSummary, StudyTime
 from nippo.service.storage import notes_from_json
-from nippo.service.users import MAX_TIMEZONE
 from nippo.text import MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, check_storable
 
 

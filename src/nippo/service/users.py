@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from dbtier.errors import UsageError
 from nippo.auth import Caller, authenticate, hash_token, new_token
 from nippo.errors import Conflict, NotFound
+from nippo.limits import MAX_TIMEZONE
 from nippo.models import DEFAULT_TIMEZONE, ROLES, Mentorship, User
 from nippo.service.unit_of_work import retried, writing
 
 MAX_NAME = 100
-MAX_TIMEZONE = 64  # users.timezone is VARCHAR(64); the longest IANA name is 32
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,6 @@ def set_timezone(session: Session, caller: Caller, timezone: str) -> Profile:
 
 __all__ = [
     "MAX_NAME",
-    "MAX_TIMEZONE",
     "NewUser",
     "Profile",
     "check_timezone",
