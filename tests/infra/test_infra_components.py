@@ -11,6 +11,7 @@ from infra_synthesis import CERTIFICATE, Synthesis
 
 from dbtier import params
 from dbtier.config import DEFAULT_MAX_RUNTIME_S
+from dbtier.infra.application import SESSION_SECRET_ENV
 from dbtier.infra.context import REPO_ROOT
 from dbtier.infra.migration import (
     LAUNCHER_MAX_EVENT_AGE,
@@ -171,14 +172,21 @@ class TestApplication:
         # The attachment is the secret with the instance's host and port filled in; the
         # service logs in as the DML-only application user, never as the master.
         secret_id = logical_id(dev, "AWS::SecretsManager::SecretTargetAttachment", "UsersAppSecret")
+        session_key = logical_id(dev, "AWS::SecretsManager::Secret", "ApplicationSessionKey")
         app = container(dev, "app")
         assert app["Secrets"] == [
-            {"Name": "DBTIER_DB_SECRET_JSON", "ValueFrom": {"Ref": secret_id}}
+            {"Name": "DBTIER_DB_SECRET_JSON", "ValueFrom": {"Ref": secret_id}},
+            # One cookie-signing key for every task (nippo.web.session).
+            {"Name": SESSION_SECRET_ENV, "ValueFrom": {"Ref": session_key}},
         ]
         environment = {e["Name"]: e["Value"] for e in app["Environment"]}
         assert environment["DBTIER_DB_SECRET_ID"] == {"Ref": secret_id}
         assert environment["DBTIER_DB_NAME"] == "nippo"
-        assert not [n for n in environment if "PASSWORD" in n or n == "DBTIER_DB_SECRET_JSON"]
+        assert not [
+            n
+            for n in environment
+            if "PASSWORD" in n or n in {"DBTIER_DB_SECRET_JSON", SESSION_SECRET_ENV}
+        ]
 
 
 class TestData:
@@ -263,7 +271,7 @@ def secret_readers(s: Synthesis) -> dict[str, set[str]]:
 class TestSecrets:
     def test_three_generated_secrets_each_rotated(self, dev: Synthesis) -> None:
         secrets = dev.resources("AWS::SecretsManager::Secret")
-        assert len(secrets) == 3
+        assert len(secrets) == len(SECRETS) + 1  # the database users' and the session key
         for part, username in SECRETS.items():
             secret_id = logical_id(dev, "AWS::SecretsManager::Secret", part)
             template_json = json.dumps(
@@ -279,6 +287,16 @@ class TestSecrets:
                 },
             )
 
+    def test_session_key_generated_for_the_service_only(self, dev: Synthesis) -> None:
+        session_key = logical_id(dev, "AWS::SecretsManager::Secret", "ApplicationSessionKey")
+        generated = dev.resources("AWS::SecretsManager::Secret")[session_key]["Properties"]
+        assert generated["GenerateSecretString"]["PasswordLength"] >= 64
+        # Not rotated (a new key ends every session; cdk-nag SMG4 reviewed), and only the
+        # service's execution role reads it, to hand it to the container.
+        assert secret_readers(dev)[session_key] == {
+            logical_id(dev, "AWS::IAM::Role", "ApplicationTaskDefinitionExecutionRole")
+        }
+
     def test_only_the_task_roles_can_read_it(self, dev: Synthesis) -> None:
 
         def role(part: str) -> str:
@@ -287,7 +305,9 @@ class TestSecrets:
         def attachment(part: str) -> str:
             return logical_id(dev, "AWS::SecretsManager::SecretTargetAttachment", part)
 
-        assert secret_readers(dev) == {
+        readers = secret_readers(dev)
+        readers.pop(logical_id(dev, "AWS::SecretsManager::Secret", "ApplicationSessionKey"))
+        assert readers == {
             # The app user's secret: the service's task and execution roles only.
             attachment("UsersAppSecret"): {
                 role("ApplicationTaskDefinitionExecutionRole"),
@@ -312,7 +332,7 @@ class TestSecrets:
         assert environment == "aws://unknown-account/ap-northeast-1"
         assert synthesis.region == "ap-northeast-1"
         # One stack, one region: the secrets and the cluster are resources of the same template.
-        assert len(synthesis.resources("AWS::SecretsManager::Secret")) == 3
+        assert len(synthesis.resources("AWS::SecretsManager::Secret")) == len(SECRETS) + 1
         synthesis.one("AWS::ECS::Cluster")
 
 

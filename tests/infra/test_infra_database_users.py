@@ -9,6 +9,7 @@ import pytest
 from infra_synthesis import Synthesis
 
 from dbtier.dbusers.facts import APP_USERNAME
+from dbtier.infra.application import SESSION_SECRET_ENV
 from dbtier.infra.database_users import BOOTSTRAP_COMMAND, BOOTSTRAP_CONTAINER
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
@@ -38,7 +39,9 @@ def injected(definition: dict[str, Any]) -> dict[str, Any]:
 
 def test_each_task_logs_in_as_its_own_user(synthesis: Synthesis) -> None:
     app, job, bootstrap = (container(synthesis, n) for n in ("app", "migrate", BOOTSTRAP_CONTAINER))
-    assert injected(app) == {"DBTIER_DB_SECRET_JSON": {"Ref": attachment(synthesis, "UsersApp")}}
+    # (The service's other injected secret is the pages' session key, not a login.)
+    assert injected(app)["DBTIER_DB_SECRET_JSON"] == {"Ref": attachment(synthesis, "UsersApp")}
+    assert set(injected(app)) == {"DBTIER_DB_SECRET_JSON", SESSION_SECRET_ENV}
     assert injected(job) == {
         "DBTIER_DB_SECRET_JSON": {"Ref": attachment(synthesis, "UsersMigrator")}
     }

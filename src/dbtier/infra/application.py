@@ -7,7 +7,10 @@ breaker). Its container runs hardened (`dbtier.infra.container`) and checks
 its own `/healthz`; its tasks carry the stack's tags. Its pool sizes
 (`DBTIER_POOL_SIZE`, `DBTIER_MAX_OVERFLOW`), auto scaling range and deploy
 maximum percent all come from the stage's connection budget (`dbtier.budget`),
-the declaration the parameter design sized `max_connections` for.
+the declaration the parameter design sized `max_connections` for. The pages'
+session cookie is signed with one key that every task shares (`SessionKey`, a
+generated secret injected as `DBTIER_SESSION_SECRET`), so a sign-in holds whichever
+task the load balancer picks.
 """
 
 from __future__ import annotations
@@ -22,9 +25,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from dbtier.budget import ConnectionBudget
+from dbtier.config import Settings
 from dbtier.infra import container
 
 CONTAINER_NAME = "app"
+# `Settings.session_secret` as the container's environment names it.
+SESSION_SECRET_ENV = f"{Settings.model_config['env_prefix']}session_secret".upper()
+SESSION_KEY_LENGTH = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +69,17 @@ class Application(Construct):
         budget: ConnectionBudget,
     ) -> None:
         super().__init__(scope, construct_id)
+        # One signing key for every task's session cookies (nippo.web.session); without it
+        # each task would sign with a random key of its own and sign-ins would not survive
+        # the load balancer choosing another task.
+        self.session_key = secretsmanager.Secret(
+            self,
+            "SessionKey",
+            description="Signs the nippo pages' session cookies (DBTIER_SESSION_SECRET)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=SESSION_KEY_LENGTH, exclude_punctuation=True
+            ),
+        )
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
@@ -79,7 +97,10 @@ class Application(Construct):
             CONTAINER_NAME,
             image=image,
             port_mappings=[ecs.PortMapping(container_port=container.SERVICE_PORT)],
-            secrets=container.database_secrets(secret),
+            secrets={
+                **container.database_secrets(secret),
+                SESSION_SECRET_ENV: ecs.Secret.from_secrets_manager(self.session_key),
+            },
             environment={
                 **container.database_environment(secret, region),
                 **pool_environment(budget),

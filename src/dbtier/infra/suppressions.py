@@ -111,6 +111,17 @@ def suppress_reviewed_findings(stack: DbtierStack, context: InfraContext) -> Non
                 "down; removal still takes a final snapshot, and prod enables protection.",
             ),
         )
+    _suppress(
+        stack.application.session_key,
+        Finding(
+            "AwsSolutions-SMG4",
+            "The pages' session-signing key is not rotated on a schedule: there is no "
+            "AWS rotation template for an opaque key, and a new key ends every session at "
+            "once (sessions last 8 h and users sign in again with their token). Only the "
+            "service's execution role reads it; rotate by putting a new value and "
+            "redeploying (docs/web.md).",
+        ),
+    )
     for task_definition in (
         stack.application.task_definition,
         stack.migration.task_definition,
