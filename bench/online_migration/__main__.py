@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).with_name("results")
 ENGINES = ("mariadb", "postgres")
 WARMUP_S = 5.0
+SETTLE_S = 1.0
 console = Console(stderr=True)
 
 
@@ -94,9 +95,10 @@ def _run_sql(url: URL, statements: list[str], attempts: int = 5) -> None:
 
 
 async def _migrate(
-    command: list[str], url: URL, log: Path, cue: asyncio.Event
+    command: list[str], url: URL, log: Path, ready: asyncio.Event, cue: asyncio.Event
 ) -> tuple[int, float, float]:
-    """Start the command, let it load, run it when `cue` is set; (exit code, start, end)."""
+    """Start the command, set `ready` once it has loaded, run it when `cue` is set;
+    (exit code, start, end)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -112,9 +114,10 @@ async def _migrate(
         stderr=asyncio.subprocess.STDOUT,
     )
     assert process.stdout is not None
-    ready = await process.stdout.readline()
-    if ready.strip() != b"READY":
-        raise RuntimeError(f"{command} did not start: {ready!r}")
+    line = await process.stdout.readline()
+    if line.strip() != b"READY":
+        raise RuntimeError(f"{command} did not start: {line!r}")
+    ready.set()
     await cue.wait()
     start = time.monotonic()
     output, _ = await process.communicate(b"GO\n")
@@ -136,11 +139,16 @@ async def _one(
     log = work / f"{engine_name}-{migration.name}-{way}.log"
     if migration.before.get(engine_name):
         await asyncio.to_thread(_run_sql, url, migration.before[engine_name])
-    cue = asyncio.Event()
+    ready, cue = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(
-        _migrate(migrations.upgrade_command(way, ini, sys.executable), url, log, cue)
+        _migrate(migrations.upgrade_command(way, ini, sys.executable), url, log, ready, cue)
     )
-    await asyncio.sleep(baseline)  # the child loads meanwhile; then the baseline window
+    await asyncio.wait(
+        [asyncio.ensure_future(ready.wait()), running], return_when=asyncio.FIRST_COMPLETED
+    )
+    if running.done():  # it failed to start: raise its error
+        await running
+    await asyncio.sleep(SETTLE_S)  # the child's start-up is over; then the baseline window
     t0 = time.monotonic()
     await asyncio.sleep(baseline)
     cue.set()
