@@ -50,8 +50,10 @@ async def _engine(
     await asyncio.to_thread(data.load, engine_name, url, size)
     lines = []
     with app.serve(url, work / f"capacity-{engine_name}-uvicorn.log", args.workers) as base:
+        days: dict[int, int] = {}
         for rate in args.rates:
-            load = Load(base, size.learners, rate)
+            # One report date per learner per write across all steps (else 409s).
+            load = Load(base, size.learners, rate, _next_day=days)
             stop = asyncio.Event()
             runner = asyncio.create_task(load.run(stop))
             await asyncio.sleep(WARMUP_S)
