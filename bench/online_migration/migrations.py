@@ -1,7 +1,7 @@
 """The migration set, and how each is run: naively or the way dbtier recommends.
 
 Each migration is a pair of revisions in `revisions/` (`naive_NAME.py`,
-`dbtier_NAME.py`) on top of nippo's head `0001`. For one run the harness
+`dbtier_NAME.py`) on top of nippo's head (`revisions.NIPPO_HEAD`). For one run the harness
 writes an alembic.ini whose script location is nippo's own (its env.py) and
 whose version locations are nippo's versions plus a directory holding just
 that one revision, so exactly one revision is pending.
@@ -11,7 +11,7 @@ that one revision, so exactly one revision is pending.
 - dbtier: `dbtier migrate run`: the job's lock, lock_timeout (5 s)
   with retries, statement timeout, history, and the online form of the DDL.
 
-Between runs the revision is downgraded again (`alembic downgrade 0001`),
+Between runs the revision is downgraded again (`alembic downgrade NIPPO_HEAD`),
 outside the measured windows.
 """
 
@@ -26,6 +26,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import URL
 
+from bench.online_migration.revisions import NIPPO_HEAD
 from nippo.migrations import SCRIPT_LOCATION
 
 REVISIONS = Path(__file__).with_name("revisions")
@@ -100,8 +101,8 @@ def upgrade_command(way: str, ini: Path, python: str) -> list[str]:
 
 
 def reset(ini: Path) -> None:
-    """Back to nippo's head (`alembic downgrade 0001`), outside the measured windows."""
-    command.downgrade(Config(str(ini)), "0001")
+    """Back to nippo's head (`alembic downgrade NIPPO_HEAD`), outside the measured windows."""
+    command.downgrade(Config(str(ini)), NIPPO_HEAD)
 
 
 __all__ = ["BY_NAME", "SET", "WAYS", "Migration", "project", "reset", "upgrade_command"]

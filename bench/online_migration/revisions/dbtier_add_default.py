@@ -1,7 +1,7 @@
 """Add a column with a constant default: no rewrite on PostgreSQL 11+, INSTANT on MariaDB 10.3+.
 
 Revision ID: om_add_default_dbtier
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from alembic import op
 
 from bench.online_migration.backfill import dialect
+from bench.online_migration.revisions import NIPPO_HEAD
 
 revision = "om_add_default_dbtier"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 

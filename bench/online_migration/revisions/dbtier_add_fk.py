@@ -7,7 +7,7 @@ ALGORITHM=INPLACE, LOCK=NONE (with checks on it copies the table, blocking
 writes); the existing rows are then checked with a plain, non-locking query.
 
 Revision ID: om_add_fk_dbtier
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from alembic import op
 from sqlalchemy import text
 
 from bench.online_migration.backfill import autocommit, dialect, one_core
+from bench.online_migration.revisions import NIPPO_HEAD
 
 # dbtier: allow MY-LOCKING-CLAUSE, MY-FK-ADD because with foreign_key_checks=0 InnoDB adds the key INPLACE with LOCK=NONE (no copy), and the orphan query checks the existing rows  # noqa: E501
 revision = "om_add_fk_dbtier"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@
    (an online rebuild).
 
 Revision ID: om_add_not_null_dbtier
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from __future__ import annotations
 from alembic import op
 
 from bench.online_migration.backfill import autocommit, backfill, dialect, one_core
+from bench.online_migration.revisions import NIPPO_HEAD
 
 revision = "om_add_not_null_dbtier"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 
@@ -38,13 +39,15 @@ def upgrade() -> None:
     op.execute(ADD[dialect()])
     backfill(UPDATE)
     if dialect() == "postgresql":
-        op.execute(
+        # Each ACCESS EXCLUSIVE step commits at once (its own autocommit statement), so
+        # the lock is not held on while the job goes on inside the revision's transaction.
+        autocommit(
             "ALTER TABLE report_tasks ADD CONSTRAINT ck_report_tasks_seconds_nn "
-            "CHECK (seconds IS NOT NULL) NOT VALID"
+            "CHECK (seconds IS NOT NULL) NOT VALID",
+            "ALTER TABLE report_tasks VALIDATE CONSTRAINT ck_report_tasks_seconds_nn",
+            "ALTER TABLE report_tasks ALTER COLUMN seconds SET NOT NULL",
+            "ALTER TABLE report_tasks DROP CONSTRAINT ck_report_tasks_seconds_nn",
         )
-        autocommit("ALTER TABLE report_tasks VALIDATE CONSTRAINT ck_report_tasks_seconds_nn")
-        op.execute("ALTER TABLE report_tasks ALTER COLUMN seconds SET NOT NULL")
-        op.execute("ALTER TABLE report_tasks DROP CONSTRAINT ck_report_tasks_seconds_nn")
     else:
         op.execute(
             "ALTER TABLE report_tasks MODIFY seconds INTEGER NOT NULL DEFAULT 0, "

@@ -6,7 +6,7 @@ keeps it from queueing the application behind a long transaction.
 MariaDB: ALGORITHM=INSTANT makes the server refuse rather than copy.
 
 Revision ID: om_add_nullable_dbtier
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from __future__ import annotations
 from alembic import op
 
 from bench.online_migration.backfill import dialect
+from bench.online_migration.revisions import NIPPO_HEAD
 
 revision = "om_add_nullable_dbtier"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ MariaDB: a type change cannot run INPLACE with LOCK=NONE, so the copy is
 pt-online-schema-change's (triggers, chunked copy, atomic rename).
 
 Revision ID: om_change_type_dbtier
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import sqlalchemy as sa
 from alembic import op
 
 from bench.online_migration.backfill import autocommit, backfill, dialect, one_core
+from bench.online_migration.revisions import NIPPO_HEAD
 
 # dbtier: allow DROP-COLUMN, RENAME-COLUMN because the swap replaces minutes with its BIGINT copy under the same name in one short transaction; code reading or writing minutes keeps working  # noqa: E501
 revision = "om_change_type_dbtier"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 

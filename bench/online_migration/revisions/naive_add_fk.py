@@ -1,15 +1,17 @@
 """Add a foreign key on the large table, as written.
 
 Revision ID: om_add_fk_naive
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
 
 from alembic import op
 
+from bench.online_migration.revisions import NIPPO_HEAD
+
 revision = "om_add_fk_naive"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 

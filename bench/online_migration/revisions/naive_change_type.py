@@ -1,7 +1,7 @@
 """Widen a column's type (INTEGER to BIGINT), as written.
 
 Revision ID: om_change_type_naive
-Revises: 0001
+Revises: nippo's head (revisions.NIPPO_HEAD)
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bench.online_migration.revisions import NIPPO_HEAD
+
 revision = "om_change_type_naive"
-down_revision = "0001"
+down_revision = NIPPO_HEAD
 branch_labels = None
 depends_on = None
 
