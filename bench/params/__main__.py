@@ -26,7 +26,7 @@ FULL = workloads.Sizes(
     nippo=nippo_data.NippoSize(learners=10_000, days=90),
     threads=16,
 )
-# Each data set alone larger than db.t4g.micro's 1 GiB (profiles/<engine>-larger.yaml).
+# Each data set alone larger than db.t4g.small's 2 GiB (profiles/<engine>-larger.yaml).
 LARGER = workloads.Sizes(
     sysbench_tables=8,
     sysbench_table_size=1_000_000,
