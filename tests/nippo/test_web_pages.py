@@ -153,6 +153,9 @@ def test_what_a_learner_wrote_is_escaped_on_a_mentors_page(engine: Engine, peopl
         shown = mentor.get(f"/reports/{report_id}").text
     assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)" in shown
     assert "<img" not in shown and "&lt;img src=x" in shown
+    # A Markdown image is its alt text and address, as text: not fetched, not a link.
+    assert '<span class="image">x (https://example.com/t.png)</span>' in shown
+    assert 'href="https://example.com/t.png"' not in shown
 
 
 def test_a_second_report_for_a_date_is_refused_beside_the_date(

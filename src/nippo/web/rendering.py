@@ -7,10 +7,15 @@ cannot inject markup into a mentor's page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -20,8 +25,26 @@ from nippo.durations import format_duration
 from nippo.web.i18n import LANGUAGES, translate
 from nippo.web.session import CSRF_FIELD, csrf_token, language
 
-# No raw HTML, and no images: a report cannot make a mentor's browser fetch a URL.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
+# No raw HTML, and no images: a report cannot make a mentor's browser fetch a URL. An
+# image (the seed has `![alt text](20250425.png)`) is shown as its alt text and address,
+# as text: neither fetched nor a link.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def _image_as_text(
+    renderer: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    token = tokens[idx]
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    source = str(token.attrGet("src") or "")
+    return f'<span class="image">{escapeHtml(alt)} ({escapeHtml(source)})</span>'
+
+
+_MARKDOWN.add_render_rule("image", _image_as_text)
 
 
 def _context(request: Request) -> dict[str, Any]:
