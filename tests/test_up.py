@@ -21,13 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
+from dbtier.testing.servers import free_port
+
 START_TIMEOUT = 240.0  # a guard for a loaded CI machine, not a speed requirement
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fresh_env() -> dict[str, str]:

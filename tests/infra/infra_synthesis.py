@@ -40,6 +40,14 @@ class Synthesis:
         """Logical id → resource, for every resource of `type_`."""
         return {k: r for k, r in self.template["Resources"].items() if r["Type"] == type_}
 
+    def container(self, name: str) -> dict[str, Any]:
+        """The container definition called `name`, in whichever task definition holds it."""
+        for task in self.resources("AWS::ECS::TaskDefinition").values():
+            for definition in task["Properties"]["ContainerDefinitions"]:
+                if definition["Name"] == name:
+                    return definition  # type: ignore[no-any-return]
+        raise AssertionError(f"no container {name}")
+
     def one(self, type_: str) -> tuple[str, dict[str, Any]]:
         found = self.resources(type_)
         assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
@@ -29,14 +28,6 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
 def template(s: Synthesis) -> Template:
     return Template.from_json(s.template)
-
-
-def container(s: Synthesis, name: str) -> dict[str, Any]:
-    for task in s.resources("AWS::ECS::TaskDefinition").values():
-        for definition in task["Properties"]["ContainerDefinitions"]:
-            if definition["Name"] == name:
-                return definition  # type: ignore[no-any-return]
-    raise AssertionError(f"no container {name}")
 
 
 def logical_id(s: Synthesis, type_: str, path_part: str) -> str:
@@ -173,7 +164,7 @@ class TestApplication:
         # service logs in as the DML-only application user, never as the master.
         secret_id = logical_id(dev, "AWS::SecretsManager::SecretTargetAttachment", "UsersAppSecret")
         session_key = logical_id(dev, "AWS::SecretsManager::Secret", "ApplicationSessionKey")
-        app = container(dev, "app")
+        app = dev.container("app")
         assert app["Secrets"] == [
             {"Name": "DBTIER_DB_SECRET_JSON", "ValueFrom": {"Ref": secret_id}},
             # One cookie-signing key for every task (nippo.web.session).
@@ -338,9 +329,9 @@ class TestSecrets:
 
 class TestMigration:
     def test_task_runs_dbtier_migrate_from_the_service_image(self, dev: Synthesis) -> None:
-        job = container(dev, facts.CONTAINER_NAME)
+        job = dev.container(facts.CONTAINER_NAME)
         assert job["Command"] == list(facts.JOB_COMMAND)
-        assert job["Image"] == container(dev, "app")["Image"]
+        assert job["Image"] == dev.container("app")["Image"]
         assert [s["Name"] for s in job["Secrets"]] == ["DBTIER_DB_SECRET_JSON"]
 
     def test_launcher_is_the_single_file_asset(self, dev: Synthesis) -> None:
@@ -380,7 +371,7 @@ class TestMigration:
         assert config.started_by == facts.STARTED_BY
         assert config.container_name == facts.CONTAINER_NAME
         assert config.job_command == facts.JOB_COMMAND
-        assert container(dev, config.container_name)["Command"] == list(config.job_command)
+        assert dev.container(config.container_name)["Command"] == list(config.job_command)
         handler_source = (REPO_ROOT / "src/dbtier/launch/lambda_function.py").read_text()
         assert facts.STARTED_BY not in handler_source
         assert '"migrate", "run"' not in handler_source
@@ -408,7 +399,7 @@ class TestMigration:
         assert dlq["Fn::GetAtt"][0] != queue
 
     def test_job_deadline_stop_timeout_and_overlap_guard_agree(self, dev: Synthesis) -> None:
-        job = container(dev, "migrate")
+        job = dev.container("migrate")
         environment = {e["Name"]: e["Value"] for e in job["Environment"]}
         max_runtime = float(environment["DBTIER_MAX_RUNTIME"])
         assert max_runtime == DEFAULT_MAX_RUNTIME_S
@@ -654,14 +645,14 @@ class TestFinalWiring:
     def test_the_service_trusts_forwarded_for_only_from_inside_the_vpc(
         self, dev: Synthesis
     ) -> None:
-        environment = {e["Name"]: e["Value"] for e in container(dev, "app")["Environment"]}
+        environment = {e["Name"]: e["Value"] for e in dev.container("app")["Environment"]}
         vpc = logical_id(dev, "AWS::EC2::VPC", "Vpc")
         assert environment["DBTIER_TRUSTED_PROXIES"] == {"Fn::GetAtt": [vpc, "CidrBlock"]}
 
     def test_prod_snapshots_before_migrating_and_may_only_snapshot_its_instance(
         self, dev: Synthesis, prod_postgres: Synthesis
     ) -> None:
-        job = {e["Name"]: e["Value"] for e in container(prod_postgres, "migrate")["Environment"]}
+        job = {e["Name"]: e["Value"] for e in prod_postgres.container("migrate")["Environment"]}
         assert job["DBTIER_SNAPSHOT_BEFORE"] == "1"
         assert job["DBTIER_RDS_INSTANCE_ID"] == {
             "Ref": logical_id(prod_postgres, "AWS::RDS::DBInstance", "Data")
@@ -674,5 +665,5 @@ class TestFinalWiring:
         ]
         assert len(statements) == 1
         assert "-pre-*" in str(statements[0]["Resource"])
-        dev_job = {e["Name"] for e in container(dev, "migrate")["Environment"]}
+        dev_job = {e["Name"] for e in dev.container("migrate")["Environment"]}
         assert "DBTIER_SNAPSHOT_BEFORE" not in dev_job

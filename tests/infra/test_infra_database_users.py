@@ -15,14 +15,6 @@ from dbtier.infra.database_users import BOOTSTRAP_COMMAND, BOOTSTRAP_CONTAINER
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk")]
 
 
-def container(s: Synthesis, name: str) -> dict[str, Any]:
-    for task in s.resources("AWS::ECS::TaskDefinition").values():
-        for definition in task["Properties"]["ContainerDefinitions"]:
-            if definition["Name"] == name:
-                return definition  # type: ignore[no-any-return]
-    raise AssertionError(f"no container {name}")
-
-
 def attachment(s: Synthesis, part: str) -> str:
     ids = [k for k in s.resources("AWS::SecretsManager::SecretTargetAttachment") if part in k]
     assert len(ids) == 1, ids
@@ -38,7 +30,7 @@ def injected(definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_each_task_logs_in_as_its_own_user(synthesis: Synthesis) -> None:
-    app, job, bootstrap = (container(synthesis, n) for n in ("app", "migrate", BOOTSTRAP_CONTAINER))
+    app, job, bootstrap = (synthesis.container(n) for n in ("app", "migrate", BOOTSTRAP_CONTAINER))
     # (The service's other injected secret is the pages' session key, not a login.)
     assert injected(app)["DBTIER_DB_SECRET_JSON"] == {"Ref": attachment(synthesis, "UsersApp")}
     assert set(injected(app)) == {"DBTIER_DB_SECRET_JSON", SESSION_SECRET_ENV}
@@ -52,7 +44,7 @@ def test_each_task_logs_in_as_its_own_user(synthesis: Synthesis) -> None:
 
 
 def test_the_job_keeps_the_app_user_and_may_only_write_its_secret(synthesis: Synthesis) -> None:
-    env = environment(container(synthesis, "migrate"))
+    env = environment(synthesis.container("migrate"))
     app_secret = {"Ref": attachment(synthesis, "UsersApp")}
     assert env["DBTIER_APP_USERNAME"] == APP_USERNAME
     assert env["DBTIER_APP_SECRET_ID"] == app_secret
@@ -94,4 +86,4 @@ def test_the_app_secret_rotates_alternating_users_with_the_master(synthesis: Syn
 
 def test_every_task_verifies_tls(synthesis: Synthesis) -> None:
     for name in ("app", "migrate", BOOTSTRAP_CONTAINER):
-        assert environment(container(synthesis, name))["DBTIER_DB_TLS"] == "verify-full"
+        assert environment(synthesis.container(name))["DBTIER_DB_TLS"] == "verify-full"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ import pytest
 from dbusers_helpers import UsersDatabase
 from sqlalchemy import text
 
+from dbtier.testing.servers import free_port
+
 START_TIMEOUT = 240.0  # a guard for a loaded machine, not a speed requirement
 SESSIONS = {
     "mysql": "SELECT DISTINCT user FROM information_schema.processlist "
@@ -24,12 +25,6 @@ SESSIONS = {
     "postgres": "SELECT DISTINCT usename FROM pg_stat_activity "
     "WHERE datname = :db AND pid <> pg_backend_pid()",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_ready(proc: subprocess.Popen[str], url: str) -> httpx.Response:
