@@ -107,8 +107,10 @@ def parse(argv: list[str]) -> run.Options:
     parser.add_argument(
         "--ablate",
         type=_ablation,
-        default={},
-        help="also run dbtier's design with these values, e.g. random_page_cost=1.1",
+        action="append",
+        default=[],
+        help="also run dbtier's design with these values, e.g. random_page_cost=1.1; "
+        "repeat for more variants (each one more configuration in every round)",
     )
     parser.add_argument(
         "--port-offset",
@@ -140,7 +142,7 @@ def parse(argv: list[str]) -> run.Options:
         scenario=args.scenario,
         gp3=not args.no_gp3,
         lock=args.lock,
-        ablation=args.ablate,
+        ablations=args.ablate,
         port_offset=args.port_offset,
     )
 

@@ -40,13 +40,18 @@ class Configuration:
         ]
 
 
+def ablation_key(index: int) -> str:
+    """The key of the `index`-th ablation (0-based): "ablation", "ablation-2", ..."""
+    return "ablation" if index == 0 else f"ablation-{index + 1}"
+
+
 def for_profile(
-    profile: WorkloadProfile, ablation: dict[str, str] | None = None
+    profile: WorkloadProfile, ablations: list[dict[str, str]] | None = None
 ) -> list[Configuration]:
     """Engine defaults, RDS defaults, PGTune (PostgreSQL only) and dbtier, in that order.
 
-    With `ablation` (parameter -> value), one more: dbtier's design with those values
-    instead, keyed "ablation", to show what one rule's value does.
+    Each of `ablations` (parameter -> value) adds one more: dbtier's design with those
+    values instead, keyed by `ablation_key`, to show what one rule's value does.
     """
     configurations = [
         Configuration("defaults", "engine defaults", {}),
@@ -61,9 +66,9 @@ def for_profile(
     design = params.design(profile)
     values = {parameter.name: str(parameter.value) for parameter in design.parameters}
     configurations.append(Configuration("dbtier", "dbtier design", values))
-    if ablation:
+    for index, ablation in enumerate(ablations or []):
         label = "dbtier, " + ", ".join(f"{k}={v}" for k, v in ablation.items())
-        configurations.append(Configuration("ablation", label, {**values, **ablation}))
+        configurations.append(Configuration(ablation_key(index), label, {**values, **ablation}))
     return configurations
 
 
@@ -77,4 +82,4 @@ def load(engine: str, scenario: str = "fits") -> WorkloadProfile:
     return params.load_profile(PROFILES_DIR / f"{engine}{suffix}.yaml")
 
 
-__all__ = ["PROFILES_DIR", "Configuration", "for_profile", "load"]
+__all__ = ["PROFILES_DIR", "Configuration", "ablation_key", "for_profile", "load"]

@@ -44,7 +44,8 @@ def tables(data: dict[str, Any]) -> str:
         for workload in workloads:
             ours = found[(name, workload, "dbtier")]
             first = True
-            for key, label in LABELS.items():
+            extra = [key for key in labels if key.startswith("ablation-")]
+            for key, label in [*LABELS.items(), *((key, "") for key in extra)]:
                 summary = found.get((name, workload, key))
                 if summary is None:
                     continue

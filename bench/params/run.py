@@ -85,7 +85,8 @@ class Options:
     )
     gp3: bool = True  # cap the servers' I/O to the profile's gp3 IOPS and throughput
     lock: str | None = None  # hold this flock file around each round (and nice 19 outside)
-    ablation: dict[str, str] = field(default_factory=dict)  # dbtier with these values, too
+    # dbtier with these values, too: one more configuration per mapping
+    ablations: list[dict[str, str]] = field(default_factory=list)
     port_offset: int = 0  # added to PORTS, so two runs of one engine can overlap
 
 
@@ -233,8 +234,8 @@ def _run_engine(
     profile = _profile(engine, options.instance_class, options.scenario)
     configurations = [
         c
-        for c in configs.for_profile(profile, options.ablation)
-        if options.only is None or c.key in options.only or c.key == "ablation"
+        for c in configs.for_profile(profile, options.ablations)
+        if options.only is None or c.key in options.only or c.key.startswith("ablation")
     ]
     engine_run = EngineRun(engine, profile.engine, profile.instance_class, configurations)
     results.engine_runs.append(engine_run)
@@ -343,7 +344,7 @@ def steps(options: Options) -> int:
     for engine in options.engines:
         keys = ["defaults", "rds-default", "dbtier"] + (["pgtune"] if engine == "postgres" else [])
         configurations = len([k for k in keys if options.only is None or k in options.only])
-        configurations += 1 if options.ablation else 0
+        configurations += len(options.ablations)
         total += options.rounds * configurations * 3
     return total
 
