@@ -5,7 +5,7 @@ returns `Setting`s (a parameter, its value in the RDS unit, a one-sentence
 rationale tied to the profile) and `Keep`s (a parameter deliberately left at its
 default, with the reason). Engines differ in small tables (`_BY_KIND`,
 `_COLLATION`), never in forked functions. Order matters: memory for connections
-is reserved before the buffer cache takes what is left.
+and every other buffer is reserved before the buffer cache takes what is left.
 """
 
 from __future__ import annotations
@@ -256,6 +256,8 @@ def temp_tables(ctx: DesignContext) -> list[Decision]:
         Setting("tmp_table_size", str(value), why),
         Setting("max_heap_table_size", str(value), why),
     ]
+    if "aria_pagecache_buffer_size" in ctx.facts.params:
+        decisions.append(_aria_cache(ctx, value))
     if "temptable_max_ram" in ctx.facts.params:
         pool = int(_clamp(ctx.memory * 0.05, 64 * MiB, GiB)) // MiB * MiB
         decisions.append(
@@ -268,6 +270,38 @@ def temp_tables(ctx: DesignContext) -> list[Decision]:
             )
         )
     return decisions
+
+
+# Aria's page cache (MariaDB) holds the internal temporary tables that outgrow
+# tmp_table_size, and the Aria system tables: room for this many of the profile's largest
+# temporary tables at once, at least ARIA_CACHE_MIN, at most the engine's 128 MiB default.
+ARIA_CACHE_TABLES = 2
+ARIA_CACHE_MIN = 16 * MiB
+
+
+def _aria_cache(ctx: DesignContext, tmp_table: int) -> Decision:
+    largest = ctx.profile.workload.largest_temp_table_mib * MiB
+    default = int(ctx.effective("aria_pagecache_buffer_size"))
+    size = int(_clamp(ARIA_CACHE_TABLES * largest, ARIA_CACHE_MIN, default)) // MiB * MiB
+    if size >= default:
+        return Keep(
+            "aria_pagecache_buffer_size",
+            f"the profile's temporary tables ({_mib(largest)} at most) fill the default "
+            f"{_mib(default)} Aria page cache.",
+        )
+    spill = (
+        f"those above tmp_table_size ({_mib(tmp_table)}) go to Aria on disk"
+        if tmp_table < largest
+        else "none outgrows tmp_table_size"
+    )
+    return Setting(
+        "aria_pagecache_buffer_size",
+        str(size),
+        f"Aria's page cache holds the internal temporary tables that outgrow memory ({spill}) "
+        f"and the Aria system tables: {_mib(size)} holds {ARIA_CACHE_TABLES} of the largest "
+        f"the profile expects ({_mib(largest)}); the rest of the {_mib(default)} default "
+        "goes to the buffer pool.",
+    )
 
 
 def maintenance_memory(ctx: DesignContext) -> list[Decision]:
@@ -316,7 +350,11 @@ def buffer_cache(ctx: DesignContext) -> list[Decision]:
     left = _memory_left(ctx, "innodb_buffer_pool_size")
     size = max(128 * MiB, min(target, left))
     decisions: list[Decision] = []
-    chunk = 128 * MiB
+    # MySQL rounds the pool to innodb_buffer_pool_chunk_size (128 MiB) × instances. MariaDB
+    # 10.8+ sizes the chunk from the pool itself (innodb_buffer_pool_chunk_size = 0:
+    # autosize) and takes the pool in whole MiB: a 128 MiB rounding would leave up to
+    # 127 MiB of a small class unused (67 MiB on db.t4g.small).
+    chunk = 128 * MiB if "innodb_buffer_pool_instances" in ctx.facts.params else MiB
     if "innodb_buffer_pool_instances" in ctx.facts.params:
         # Below 4 GiB one instance avoids rounding the pool to a multiple of 1 GiB
         # (8 instances × 128 MiB chunks); larger pools split to reduce mutex contention.
@@ -332,7 +370,7 @@ def buffer_cache(ctx: DesignContext) -> list[Decision]:
         )
     size = max(chunk, int(size) // chunk * chunk)
     fits = "holds" if work.working_set_gib * GiB <= size else "cannot hold"
-    limited = "" if size >= target - chunk else ", cut to fit the connections' worst case"
+    limited = "" if size >= target - 128 * MiB else ", cut to fit the connections' worst case"
     decisions.insert(
         0,
         Setting(
@@ -425,15 +463,40 @@ def redo_and_checkpoints(ctx: DesignContext) -> list[Decision]:
     else:
         decisions.append(Setting("innodb_log_file_size", str(size), why))
     if profile.workload.write_ratio >= 0.3 or hourly >= 4 * GiB:
-        decisions.append(
-            Setting(
-                "innodb_log_buffer_size",
-                str(64 * MiB),
-                f"{profile.workload.write_ratio:.0%} writes: a 64 MiB log buffer lets large "
-                "transactions commit without writing redo to disk mid-transaction.",
-            )
-        )
+        decisions.append(_log_buffer(ctx))
     return decisions
+
+
+# The redo log buffer a write-heavy profile gets, and its share of class memory at most:
+# it is a global buffer, so on a small class every MiB of it is a MiB less buffer pool.
+LOG_BUFFER = 64 * MiB
+LOG_BUFFER_SHARE = 1 / 64
+
+
+def _log_buffer(ctx: DesignContext) -> Decision:
+    """innodb_log_buffer_size: 64 MiB for write-heavy profiles, at most 1/64 of class memory."""
+    writes = f"{ctx.profile.workload.write_ratio:.0%} writes"
+    size = int(min(LOG_BUFFER, ctx.memory * LOG_BUFFER_SHARE)) // MiB * MiB
+    default = int(ctx.effective("innodb_log_buffer_size"))
+    if size <= default:
+        why = (
+            f"{writes}: the default {_mib(default)} already holds large transactions' redo."
+            if size == LOG_BUFFER
+            else f"{writes}, but 1/64 of class memory ({_mib(size)}) is no more than the "
+            f"default {_mib(default)}: on this class the memory goes to the buffer pool."
+        )
+        return Keep("innodb_log_buffer_size", why)
+    capped = (
+        ""
+        if size == LOG_BUFFER
+        else ", capped at 1/64 of class memory (the buffer pool gets the rest)"
+    )
+    return Setting(
+        "innodb_log_buffer_size",
+        str(size),
+        f"{writes}: a {_mib(size)} log buffer{capped} lets large transactions commit "
+        "without writing redo to disk mid-transaction.",
+    )
 
 
 # From this share of writes on, WAL is compressed (bench/params: pgbench tpcb-like).
@@ -803,8 +866,8 @@ RULES: tuple[Rule, ...] = (
     sort_and_join_memory,
     temp_tables,
     maintenance_memory,
+    redo_and_checkpoints,  # before the buffer cache: the redo log buffer is global memory
     buffer_cache,
-    redo_and_checkpoints,
     io_capacity,
     planner_costs,
     parallelism,

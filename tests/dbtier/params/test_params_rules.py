@@ -93,6 +93,35 @@ def test_buffer_pool_fits_with_the_connections(make_profile: Any) -> None:
     assert result.memory.fraction <= 0.85
 
 
+def test_mariadb_pool_takes_whole_mib_not_128_mib_chunks(make_profile: Any) -> None:
+    """MariaDB 10.8+ autosizes the chunk: the pool is what the worst case leaves, in MiB."""
+    result = design(make_profile(engine="mariadb10.11", instance_class="db.t4g.small"))
+    pool = int(value(result, "innodb_buffer_pool_size"))
+    assert pool % MiB == 0
+    assert pool % (128 * MiB) != 0
+    assert result.memory.fraction <= 0.85
+    # within a MiB of the design margin: nothing is lost to rounding
+    assert (0.85 - result.memory.fraction) * result.memory.class_memory_bytes < 2 * MiB
+
+
+def test_small_class_pool_grows_without_over_committing(make_profile: Any) -> None:
+    """bench/params' larger-than-memory profile (db.t4g.small): the pool was 896 MiB."""
+    result = design(
+        make_profile(
+            engine="mariadb10.11",
+            instance_class="db.t4g.small",
+            connections__pool_size=8,
+            connections__max_overflow=2,
+            connections__tasks=2,
+            workload__read_ratio=0.78,
+            targets__throughput_qps=20000,
+        )
+    )
+    assert int(value(result, "innodb_buffer_pool_size")) >= 1080 * MiB
+    assert result.memory.fraction <= 0.85
+    assert result.memory.ok
+
+
 def test_more_connections_shrink_the_buffer_pool(make_profile: Any) -> None:
     few = design(make_profile(connections__tasks=2))
     many = design(make_profile(connections__tasks=6, connections__pool_size=10))
@@ -155,6 +184,27 @@ def test_temp_tables_kept_equal_and_mariadb_counts_them_per_connection(
     assert "temptable_max_ram" not in maria.values
 
 
+def test_mariadb_aria_cache_holds_the_largest_temp_tables(make_profile: Any) -> None:
+    """Aria's page cache: two of the profile's largest temporary tables, not 128 MiB."""
+    maria = design(make_profile(engine="mariadb10.11", workload__largest_temp_table_mib=16))
+    assert value(maria, "aria_pagecache_buffer_size") == str(32 * MiB)
+    assert "buffer pool" in maria.parameter("aria_pagecache_buffer_size").rationale
+    assert maria.memory.global_items["aria_pagecache_buffer_size"] == 32 * MiB
+    tiny = design(make_profile(engine="mariadb10.11", workload__largest_temp_table_mib=1))
+    assert value(tiny, "aria_pagecache_buffer_size") == str(16 * MiB)
+    big = design(
+        make_profile(
+            engine="mariadb10.11",
+            instance_class="db.r7g.2xlarge",
+            workload__largest_temp_table_mib=128,
+        )
+    )
+    assert "aria_pagecache_buffer_size" not in big.values
+    assert "aria_pagecache_buffer_size" in {left.name for left in big.left_at_default}
+    mysql = design(make_profile())
+    assert "aria_pagecache_buffer_size" not in mysql.values
+
+
 def test_maintenance_memory(make_profile: Any) -> None:
     pg = design(make_profile(engine="postgres16"))
     assert int(value(pg, "maintenance_work_mem")) * 1024 >= 64 * MiB
@@ -181,6 +231,7 @@ def test_redo_grows_with_write_volume_within_storage(make_profile: Any) -> None:
     busy = design(
         make_profile(
             engine="mysql8.4",
+            instance_class="db.r7g.large",
             storage__size_gib=400,
             targets__throughput_qps=5000,
             workload__read_ratio=0.5,
@@ -188,7 +239,35 @@ def test_redo_grows_with_write_volume_within_storage(make_profile: Any) -> None:
     )
     size = int(value(busy, "innodb_redo_log_capacity"))
     assert 4 * GiB < size <= 16 * GiB
-    assert value(busy, "innodb_log_buffer_size") == str(64 * MiB)
+    # MySQL 8.4's default log buffer is already 64 MiB: it stays, with the reason
+    left = {left.name: left for left in busy.left_at_default}
+    assert left["innodb_log_buffer_size"].default == str(64 * MiB)
+    busy80 = design(
+        make_profile(
+            engine="mysql8.0",
+            instance_class="db.r7g.large",
+            storage__size_gib=400,
+            targets__throughput_qps=5000,
+            workload__read_ratio=0.5,
+        )
+    )
+    assert value(busy80, "innodb_log_buffer_size") == str(64 * MiB)
+
+
+def test_log_buffer_is_capped_by_class_memory(make_profile: Any) -> None:
+    """A write-heavy profile gets 64 MiB of log buffer, at most 1/64 of class memory."""
+    writes = {"workload__read_ratio": 0.5, "engine": "mariadb10.11"}
+    large = design(make_profile(instance_class="db.r7g.large", **writes))
+    assert value(large, "innodb_log_buffer_size") == str(64 * MiB)
+    small = design(make_profile(instance_class="db.t4g.small", **writes))
+    size = int(value(small, "innodb_log_buffer_size"))
+    assert size == small.memory.class_memory_bytes // 64 // MiB * MiB
+    assert 16 * MiB < size < 64 * MiB
+    assert "capped at 1/64 of class memory" in small.parameter("innodb_log_buffer_size").rationale
+    # where 1/64 of the class is no more than the default, the default stays
+    micro = design(make_profile(instance_class="db.t4g.micro", connections__tasks=1, **writes))
+    assert "innodb_log_buffer_size" not in micro.values
+    assert "innodb_log_buffer_size" in {left.name for left in micro.left_at_default}
 
 
 def test_wal_and_checkpoints(make_profile: Any) -> None:
