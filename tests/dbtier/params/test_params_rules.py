@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dbtier.params import ParameterDesign, design, rds_default_values
+from dbtier.params import ParameterDesign, design, load_profile, rds_default_values
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
+BENCH_PROFILES = Path(__file__).resolve().parents[3] / "bench" / "params" / "profiles"
 
 
 def value(result: ParameterDesign, name: str) -> str:
@@ -104,19 +106,9 @@ def test_mariadb_pool_takes_whole_mib_not_128_mib_chunks(make_profile: Any) -> N
     assert (0.85 - result.memory.fraction) * result.memory.class_memory_bytes < 2 * MiB
 
 
-def test_small_class_pool_grows_without_over_committing(make_profile: Any) -> None:
+def test_small_class_pool_grows_without_over_committing() -> None:
     """bench/params' larger-than-memory profile (db.t4g.small): the pool was 896 MiB."""
-    result = design(
-        make_profile(
-            engine="mariadb10.11",
-            instance_class="db.t4g.small",
-            connections__pool_size=8,
-            connections__max_overflow=2,
-            connections__tasks=2,
-            workload__read_ratio=0.78,
-            targets__throughput_qps=20000,
-        )
-    )
+    result = design(load_profile(BENCH_PROFILES / "mariadb-larger.yaml"))
     assert int(value(result, "innodb_buffer_pool_size")) >= 1080 * MiB
     assert result.memory.fraction <= 0.85
     assert result.memory.ok
