@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from dbtier.params.catalog import GiB, InstanceClass, MiB
 from dbtier.params.engines import EngineFacts
 from dbtier.params.formula import evaluate
-from dbtier.params.memory import memory_budget
+from dbtier.params.memory import memory_budget, mib
 from dbtier.params.profile import WorkloadProfile
 
 # Share of DBInstanceClassMemory a design aims to use at worst; the check refuses above 90 %.
@@ -170,6 +170,9 @@ _CONNECTION_SHARE = {
     "mysql": {"oltp": 0.15, "mixed": 0.20, "olap": 0.30},
     "postgres": {"oltp": 0.25, "mixed": 0.30, "olap": 0.40},
 }
+# Lower bound of MySQL's per-connection sort and join buffers: MySQL's own default. MariaDB's
+# 2 MiB sort buffer goes down to it when the profile's sorts are that small.
+BUFFER_FLOOR = 256 * 1024
 # Upper bounds of MySQL's per-connection sort and join buffers, by workload kind.
 _SORT_CAP = {"oltp": 2 * MiB, "mixed": 8 * MiB, "olap": 64 * MiB}
 _JOIN_CAP = {"oltp": 1 * MiB, "mixed": 4 * MiB, "olap": 64 * MiB}
@@ -209,17 +212,36 @@ def sort_and_join_memory(ctx: DesignContext) -> list[Decision]:
         ("join_buffer_size", work.largest_join_mib, _JOIN_CAP),
     ):
         default = int(ctx.effective(name))
-        value = int(_clamp(largest * MiB, default, min(caps[work.kind], budget / 4)))
-        value = max(default, value // (64 * 1024) * (64 * 1024))
+        floor = min(default, BUFFER_FLOOR)
+        value = int(_clamp(largest * MiB, floor, min(caps[work.kind], budget / 4)))
+        value = max(floor, value // (64 * 1024) * (64 * 1024))
+        operation = name.split("_")[0]
+        why = (
+            f"the largest {operation} the profile expects is {largest:g} MiB; "
+            f"{work.kind} caps it at {_mib(caps[work.kind])} because every connection "
+            "may allocate it at once."
+        )
+        if value < min(default, largest * MiB):
+            why = (
+                f"the largest {operation} the profile expects is {largest:g} MiB; every "
+                f"connection may allocate it at once, so it is capped at {mib(value)}, a "
+                f"quarter of the per-connection budget ({mib(int(budget))} each over "
+                f"{ctx.max_connections} connections; larger ones merge on disk)."
+            )
+        elif value < default:
+            why = (
+                f"the largest {operation} the profile expects is {largest:g} MiB, which "
+                f"{mib(value)} holds; the engine's {mib(default)} default would count for "
+                "every connection in the worst case, so the difference goes to the buffer "
+                "cache (larger ones merge on disk)."
+            )
         decisions.append(
             _set_if_differs(
                 ctx,
                 name,
                 str(value),
-                f"the largest {name.split('_')[0]} the profile expects is {largest:g} MiB; "
-                f"{work.kind} caps it at {_mib(caps[work.kind])} because every connection "
-                "may allocate it at once.",
-                f"the default {_mib(default)} covers {work.kind} {name.split('_')[0]}s of "
+                why,
+                f"the default {mib(default)} covers {work.kind} {operation}s of "
                 f"{largest:g} MiB (larger ones merge on disk, which is cheaper than "
                 "reserving the buffer for every connection).",
             )

@@ -109,7 +109,7 @@ def test_mariadb_pool_takes_whole_mib_not_128_mib_chunks(make_profile: Any) -> N
 def test_small_class_pool_grows_without_over_committing() -> None:
     """bench/params' larger-than-memory profile (db.t4g.small): the pool was 896 MiB."""
     result = design(load_profile(BENCH_PROFILES / "mariadb-larger.yaml"))
-    assert int(value(result, "innodb_buffer_pool_size")) >= 1080 * MiB
+    assert int(value(result, "innodb_buffer_pool_size")) >= 1200 * MiB
     assert result.memory.fraction <= 0.85
     assert result.memory.ok
 
@@ -161,6 +161,28 @@ def test_oltp_sort_buffer_is_capped(make_profile: Any) -> None:
     default_join = design(make_profile(workload__largest_join_mib=0.1))
     assert "join_buffer_size" not in default_join.values
     assert any(k.name == "join_buffer_size" for k in default_join.left_at_default)
+
+
+def test_mariadb_sort_buffer_follows_small_sorts_below_its_default(make_profile: Any) -> None:
+    """MariaDB's 2 MiB default counts for every connection: small sorts get 256 KiB."""
+    small = design(make_profile(engine="mariadb10.11", workload__largest_sort_mib=0.25))
+    assert value(small, "sort_buffer_size") == str(256 * 1024)
+    assert "buffer cache" in small.parameter("sort_buffer_size").rationale
+    large = design(make_profile(engine="mariadb10.11", workload__largest_sort_mib=4))
+    assert small.memory.per_connection_bytes < large.memory.per_connection_bytes
+    pool = "innodb_buffer_pool_size"
+    assert int(value(small, pool)) > int(value(large, pool))
+    # on a small class a quarter of the per-connection budget caps it below the default
+    tight = design(
+        make_profile(
+            engine="mariadb10.11", instance_class="db.t4g.small", workload__largest_sort_mib=4
+        )
+    )
+    assert 256 * 1024 <= int(value(tight, "sort_buffer_size")) < 2 * MiB
+    assert "quarter of the per-connection budget" in tight.parameter("sort_buffer_size").rationale
+    # MySQL's default is the floor: a smaller sort keeps it
+    mysql = design(make_profile(workload__largest_sort_mib=0.1))
+    assert "sort_buffer_size" not in mysql.values
 
 
 def test_temp_tables_kept_equal_and_mariadb_counts_them_per_connection(
