@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -108,7 +109,8 @@ class Mentorship(Base):
 
 
 class Report(Base):
-    """One learner's report for one date; declared_* hold the document's study-time lines."""
+    """One learner's report for one date; declared_* hold the document's study-time lines,
+    `minutes_through` the learner's running total of task minutes through this date."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -127,6 +129,9 @@ class Report(Base):
     declared_today_minutes: Mapped[int | None] = mapped_column(Integer)
     declared_week_minutes: Mapped[int | None] = mapped_column(Integer)
     declared_total_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The learner's task minutes on every report up to and including this one's date: the
+    # running total the study-time statement seeks (`nippo.service.running_total` keeps it).
+    minutes_through: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 

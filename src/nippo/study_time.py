@@ -3,11 +3,19 @@
 today: the minutes of that date's tasks; week: the tasks from that week's
 Monday up to the date; total: every task up to the date. Opening-balance
 adjustments (`study_time_adjustments`) add to week and total from their
-effective date on. One SELECT sums a UNION ALL of task minutes and adjustments
-with CASE; no report is ever loaded into Python. When a caller is given, the
-same statement checks they may see the learner (no row: 404). Both forms of
-the statement are built once, at import, with bound parameters; a request
-binds the learner, the date, its Monday and the caller's token hash.
+effective date on.
+
+The total does not sum the history: each report carries its learner's running
+total of task minutes through its date (`reports.minutes_through`, kept by
+every write: `nippo.service.running_total`), so "every task up to the date" is
+that column of the learner's latest report on or before it, one seek on the
+(learner_id, report_date) index, however many years of reports lie behind it.
+One SELECT sums a UNION ALL of the week's task minutes (at most seven reports)
+and the learner's adjustments (a small table) with CASE, and adds the seek; no
+report is ever loaded into Python. When a caller is given, the same statement
+checks they may see the learner (no row: 404). Both forms of the statement are
+built once, at import, with bound parameters; a request binds the learner, the
+date, its Monday and the caller's token hash.
 """
 
 from __future__ import annotations
@@ -66,7 +74,10 @@ _ADJUSTMENTS = StudyTimeAdjustment.__table__.c
 _USERS = User.__table__
 
 
-def _minutes_up_to(learner_id: ColumnElement[int], on: ColumnElement[dt.date]) -> Subquery:
+def _minutes_of_week(
+    learner_id: ColumnElement[int], on: ColumnElement[dt.date], monday: ColumnElement[dt.date]
+) -> Subquery:
+    """The week's task minutes (Monday to the date) and every adjustment up to the date."""
     zero = literal_column("0", Integer)
     r, t, a = _REPORTS, _TASKS, _ADJUSTMENTS
     tasks = (
@@ -78,12 +89,27 @@ def _minutes_up_to(learner_id: ColumnElement[int], on: ColumnElement[dt.date]) -
             zero.label("total_adjustment"),
         )
         .select_from(Report.__table__.join(ReportTask.__table__, t.report_id == r.id))
-        .where(r.learner_id == learner_id, r.report_date <= on)
+        .where(r.learner_id == learner_id, r.report_date.between(monday, on))
     )
     adjustments = select(
         a.learner_id, a.effective_date, zero, a.week_minutes, a.total_minutes
     ).where(a.learner_id == learner_id, a.effective_date <= on)
     return union_all(tasks, adjustments).subquery("minutes")
+
+
+def _tasks_through(
+    learner_id: ColumnElement[int], on: ColumnElement[dt.date]
+) -> ColumnElement[int]:
+    """The running total of the learner's latest report on or before the date (0 before any)."""
+    r = _REPORTS
+    latest = (
+        select(r.minutes_through)
+        .where(r.learner_id == learner_id, r.report_date <= on)
+        .order_by(r.report_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, 0)
 
 
 def _sum(expression: ColumnElement[int]) -> ColumnElement[int]:
@@ -93,7 +119,7 @@ def _sum(expression: ColumnElement[int]) -> ColumnElement[int]:
 def _statement(*, scoped: bool) -> Select[int, int, int, int]:
     """The one SELECT over the bound parameters; `scoped`: only a row the caller may see."""
     learner_id, on, monday = LEARNER, ON, MONDAY
-    minutes = _minutes_up_to(learner_id, on)
+    minutes = _minutes_of_week(learner_id, on, monday)
     m = minutes.c
     user = _USERS.c
     statement = (
@@ -101,7 +127,7 @@ def _statement(*, scoped: bool) -> Select[int, int, int, int]:
             user.id,
             _sum(case((m.day == on, m.task_minutes), else_=0)),
             _sum(case((m.day >= monday, m.task_minutes + m.week_adjustment), else_=0)),
-            _sum(m.task_minutes + m.total_adjustment),
+            _tasks_through(learner_id, on) + _sum(m.total_adjustment),
         )
         .select_from(_USERS.outerjoin(minutes, m.learner_id == user.id))
         .where(user.id == learner_id, user.role == "learner")

@@ -96,6 +96,9 @@ def test_study_time_is_one_aggregate_statement(
     assert len(statements) == 1
     sql = statements[0].upper()
     assert "SUM(" in sql and "CASE" in sql and "UNION ALL" in sql
+    # The total is the running total of the latest report on or before the date (one seek),
+    # not a sum over every report: the summed tasks are the week's only.
+    assert "MINUTES_THROUGH" in sql and "BETWEEN" in sql
 
 
 def test_service_report_read_is_two_statements(

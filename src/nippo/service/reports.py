@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import BindParameter, Date, Integer, Select, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from nippo.auth import Caller, authenticate, not_visible, sees_learner
 from nippo.document import ReportDocument
-from nippo.errors import Conflict, Forbidden
-from nippo.models import Report, ReportTask, User
+from nippo.errors import Conflict, Forbidden, NotFound
+from nippo.models import Report, ReportSection, ReportTask, User
 from nippo.service.limits import check_document, check_range, check_report_date
+from nippo.service.running_total import (
+    NO_REPORT,
+    Contribution,
+    lock_learner,
+    place,
+    shift,
+    stored,
+)
 from nippo.service.sources import forget_source
 from nippo.service.storage import fill_report
 from nippo.service.unit_of_work import retried, writing
@@ -34,6 +54,9 @@ class ReportSummary:
     task_minutes: int
 
 
+_REPORTS = cast("Table", Report.__table__)
+_TASKS = cast("Table", ReportTask.__table__)
+_SECTIONS = cast("Table", ReportSection.__table__)
 _REPORT_ID: BindParameter[int] = bindparam("report_id", type_=Integer)
 _LEARNER_ID: BindParameter[int] = bindparam("learner_id", type_=Integer)
 _START: BindParameter[dt.date] = bindparam("start", type_=Date)
@@ -100,13 +123,19 @@ def _conflict_message(report_id: int | None, day: dt.date) -> str:
 
 
 def add_report(session: Session, user: User, day: dt.date, doc: ReportDocument) -> Report:
-    """Insert (flush, not commit) a new report for a learner; the caller commits."""
+    """Insert (flush, not commit) a new report for a learner; the caller commits.
+
+    The learner's later reports shift by its minutes and it carries its own running
+    total (`nippo.service.running_total`), under the learner's lock until the commit.
+    """
     check_report_date(day, user.timezone)
     check_document(doc)
     existing = _existing_id(session, user.id, day)
     if existing is not None:
         raise Conflict(_conflict_message(existing, day))
-    report = Report(learner_id=user.id, report_date=day)
+    lock_learner(session, user.id)
+    through = place(session, user.id, NO_REPORT, None, Contribution(day, doc.task_minutes))
+    report = Report(learner_id=user.id, report_date=day, minutes_through=through)
     fill_report(report, doc)
     session.add(report)
     session.flush()
@@ -145,12 +174,22 @@ def update_report(
         existing = _existing_id(session, report.learner_id, day)
         if existing not in (None, report_id):
             raise Conflict(_conflict_message(existing, day))
+        lock_learner(session, learner.id)
+        before = stored(session, report_id)
+        if before is None:  # deleted since it was read
+            raise NotFound(f"report {report_id} not found")
+        after = Contribution(day, doc.task_minutes)
+        report.minutes_through = place(session, learner.id, report_id, before, after)
         report.report_date = day
         # Only the children may differ, and then the row itself would not be updated.
         report.updated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        # Old children go first: (report_id, position) is unique.
-        report.tasks.clear()
-        report.sections.clear()
+        # Old children go first: (report_id, position) is unique. Deleted by report, not by
+        # the ids loaded before the lock: another write may have replaced them since, and
+        # `before` counted the tasks there are now.
+        session.execute(delete(_TASKS).where(_TASKS.c.report_id == report_id))
+        session.execute(delete(_SECTIONS).where(_SECTIONS.c.report_id == report_id))
+        set_committed_value(report, "tasks", [])
+        set_committed_value(report, "sections", [])
         forget_source(session, report.id)  # replaced: the export is canonical from now on
         session.flush()
         fill_report(report, doc)
@@ -160,10 +199,19 @@ def update_report(
 
 @retried
 def delete_report(session: Session, caller: Caller, report_id: int) -> None:
-    """Delete a report with its tasks, sections and feedback (the learner's own only)."""
+    """Delete a report with its tasks, sections and feedback (the learner's own only);
+    the learner's later reports shift back by its minutes."""
     with writing(session, conflict=f"report {report_id} could not be deleted"):
-        _, report = _own_report(session, caller, report_id)
-        session.delete(report)
+        learner, report = _own_report(session, caller, report_id)
+        lock_learner(session, learner.id)
+        before = stored(session, report_id)
+        if before is None:  # deleted since it was read
+            raise NotFound(f"report {report_id} not found")
+        shift(session, learner.id, report_id, before, None)
+        # By id, children by the foreign keys' ON DELETE CASCADE: not the children loaded
+        # before the lock, which another write may have replaced since.
+        session.execute(delete(_REPORTS).where(_REPORTS.c.id == report_id))
+        session.expunge(report)
 
 
 def visible_learner(session: Session, caller: Caller, learner_id: int) -> User:

@@ -180,6 +180,7 @@ def test_cli_manifest(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["migrate", "manifest", "--output", str(out)])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    assert data["revision"] == "0002"
+    assert data["revision"] == "0003"
     assert "title" in data["tables"]["reports"]
+    assert "minutes_through" in data["tables"]["reports"]
     assert "markdown" in data["tables"]["report_sources"]
