@@ -2,7 +2,8 @@
 who left feedback on the last one.
 
 Written through nippo's own models (`fill_report`), so the rows are what the
-service itself stores; the last report is dated `LAST_DAY`.
+service itself stores, each with its running total of task minutes
+(`minutes_through`, as the service keeps it); the last report is dated `LAST_DAY`.
 """
 
 from __future__ import annotations
@@ -68,12 +69,15 @@ def seed(url: URL, years: int) -> Seeded:
         with Session(engine) as session:
             learner = create_user(session, "learner", "learner")
             mentor = create_user(session, "mentor", "mentor", mentor_of=["learner"])
+        through = 0
         for start in range(0, days, BATCH):
             with Session(engine) as session:
                 for offset in range(start, min(days, start + BATCH)):
                     day = first + dt.timedelta(days=offset)
-                    report = Report(learner_id=learner.id, report_date=day)
-                    fill_report(report, document(day))
+                    doc = document(day)
+                    through += doc.task_minutes
+                    report = Report(learner_id=learner.id, report_date=day, minutes_through=through)
+                    fill_report(report, doc)
                     session.add(report)
                 session.commit()
         with Session(engine) as session:

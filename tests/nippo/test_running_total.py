@@ -95,7 +95,7 @@ Operation = tuple[str, int, list[int], int]
 OPERATIONS = st.tuples(
     st.sampled_from(["create", "update", "delete", "import"]),
     st.integers(0, DAYS - 1),
-    st.lists(st.integers(0, 600), max_size=3),
+    st.lists(st.integers(0, 480), max_size=3),  # 3 × 480: at most a day
     st.integers(0, 50),
 )
 
