@@ -13,7 +13,7 @@ from dbtier import __version__
 from dbtier.config import Settings, load_settings
 from dbtier.db import make_engine, timeouts_from
 from dbtier.db_timeouts import Timeouts
-from nippo.api import API_PREFIX, health, include_api, unavailable
+from nippo.api import API_PREFIX, include_api, unavailable
 from nippo.api.body_limit import BodySizeLimit
 from nippo.api.errors import install_error_handlers
 from nippo.api.input_guard import RefuseUnstorableInput
@@ -84,7 +84,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(ThrottleFailedTokens, prefix=f"{API_PREFIX}/")
     install_error_handlers(app)
     unavailable.install(app, settings)  # after: its handlers override the generic 503
-    app.include_router(health.router)
     include_api(app)
     install_pages(app, settings, api_prefix=API_PREFIX)  # last: wraps the error handlers
     return app

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from nippo import service
 from nippo.api.answers import json_answer
 from nippo.api.deps import CallerDep, connection_for, session_for
 from nippo.api.problems import problem_responses
+from nippo.api.routes import api_router
 from nippo.params import IsoDate, RowId
 from nippo.schemas import ProfileChange, ProfileOut, ReportSummaryOut, StudyTimeOut
 from nippo.service.limits import MAX_RANGE_DAYS
 
-router = APIRouter(tags=["learners"])
+router = api_router(tags=["learners"])
 
 LearnerId = Annotated[RowId, Path(description="The learner's id.")]
 _ERRORS = problem_responses(404)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import HTTPException, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from dbtier.errors import UsageError
@@ -17,6 +17,7 @@ from nippo import service
 from nippo.api.answers import json_answer
 from nippo.api.deps import CallerDep, connection_for, session_for
 from nippo.api.problems import problem_responses
+from nippo.api.routes import api_router
 from nippo.auth import Caller
 from nippo.params import IsoDate, QueryBool, RowId
 from nippo.schemas import (
@@ -28,7 +29,7 @@ from nippo.schemas import (
 )
 from nippo.service.limits import MAX_BODY_BYTES
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = api_router("/reports", tags=["reports"])
 
 ReportId = Annotated[RowId, Path(description="The report's id.")]
 MARKDOWN_TYPES = ("text/markdown", "text/plain", "text/x-markdown")

@@ -115,8 +115,33 @@ def _handler(retry_after: int) -> Any:
     return on_fault
 
 
+class _Answer:
+    """One guarded request: whether its answer has started, or the guard answered instead."""
+
+    __slots__ = ("answered_by_guard", "send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+        self.answered_by_guard = False
+
+    async def __call__(self, message: Message) -> None:
+        if self.answered_by_guard:
+            return  # the client already has its 503; drop the late answer
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class DatabaseGuard:
-    """Bounds the requests in the app at once and the time each may take (see the module)."""
+    """Bounds the requests in the app at once and the time each may take (see the module).
+
+    The request runs in the guard's own task; a timer answers 503 at the deadline if
+    no answer has started, from a task of its own, while the request's worker thread
+    finishes (a thread cannot be cancelled) and still counts against the in-flight
+    limit. A timer instead of a task per request: the guard costs one timer handle on
+    the common path (docs/performance.md).
+    """
 
     def __init__(
         self, app: ASGIApp, *, max_in_flight: int, deadline: float, retry_after: int
@@ -126,6 +151,7 @@ class DatabaseGuard:
         self.deadline = deadline
         self.retry_after = retry_after
         self.in_flight = 0
+        self._refusals: set[asyncio.Task[None]] = set()  # deadline answers under way
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNGUARDED:
@@ -135,30 +161,28 @@ class DatabaseGuard:
             await self._refuse(scope, send, "overloaded")
             return
         self.in_flight += 1
-        started = asyncio.Event()
-        answered_by_guard = False
+        answer = _Answer(send)
+        timer = asyncio.get_running_loop().call_later(
+            self.deadline, self._on_deadline, scope, answer
+        )
+        try:
+            await self.app(scope, receive, answer)
+        except Exception:
+            if not answer.answered_by_guard:
+                raise
+            # a late failure of a request the guard already answered with 503: done
+        finally:
+            timer.cancel()
+            self.in_flight -= 1
 
-        async def guarded_send(message: Message) -> None:
-            if answered_by_guard:
-                return  # the client already has its 503; drop the late answer
-            if message["type"] == "http.response.start":
-                started.set()
-            await send(message)
-
-        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
-        task.add_done_callback(self._finished)
-        done, _ = await asyncio.wait({task}, timeout=self.deadline)
-        if task in done or started.is_set():
-            await task
+    def _on_deadline(self, scope: Scope, answer: _Answer) -> None:
+        if answer.started:
             return
-        answered_by_guard = True
+        answer.answered_by_guard = True
         scope[ANSWERED_KEY] = True
-        await self._refuse(scope, send, "deadline")
-
-    def _finished(self, task: asyncio.Future[None]) -> None:
-        self.in_flight -= 1
-        if not task.cancelled():
-            task.exception()  # retrieved: a late failure was already answered with 503
+        task = asyncio.ensure_future(self._refuse(scope, answer.send, "deadline"))
+        self._refusals.add(task)
+        task.add_done_callback(self._refusals.discard)
 
     async def _refuse(self, scope: Scope, send: Send, kind: str) -> None:
         log.warning(
