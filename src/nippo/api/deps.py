@@ -2,8 +2,9 @@
 
 Per-request cost (docs/performance.md): FastAPI runs a sync dependency in a
 worker thread, each a thread hop of its own besides the route's, and a
-generator dependency costs an exit stack per request. So `get_caller` (pure
-CPU: a SHA-256) runs on the event loop, and a route opens its session
+generator dependency costs an exit stack per request. So the caller
+(`BearerCaller`: pure CPU, a SHA-256) comes from one async dependency on the
+event loop, and a route opens its session
 (`session_for`) or, where plain rows suffice, its Core connection
 (`connection_for`) inside its own worker thread and gives it back there, before
 the response is sent: one thread hop per request does the database work and
@@ -18,10 +19,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
-from starlette.requests import HTTPConnection
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import HTTPConnection
 
 from nippo.auth import Caller
 from nippo.errors import Unauthenticated
@@ -94,9 +95,9 @@ CallerDep = Annotated[Caller, Depends(bearer)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 __all__ = [
+    "BearerCaller",
     "CallerDep",
     "SessionDep",
-    "BearerCaller",
     "bearer",
     "connection_for",
     "get_session",
