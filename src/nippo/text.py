@@ -26,6 +26,8 @@ MULTI_LINE_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F]*$"
 _SINGLE_LINE_BAD = re.compile("[\x00-\x08\x0a-\x1f\ud800-\udfff]")
 _MULTI_LINE_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _ANY_BAD = _SINGLE_LINE_BAD
+# The same single-line set for bytes read as latin-1 (one character per byte: no surrogates).
+_SINGLE_LINE_BAD_BYTES = re.compile(b"[\x00-\x08\x0a-\x1f]")
 
 
 class UnstorableText(ValueError):
@@ -54,6 +56,12 @@ def first_unstorable(value: str, *, multiline: bool) -> UnstorableText | None:
     return None if match is None else UnstorableText(match.group(), match.start())
 
 
+def latin1_line_storable(value: bytes) -> bool:
+    """True when `value`, read as latin-1, is one storable line (`first_unstorable` finds
+    nothing in `value.decode("latin-1")`), checked on the bytes."""
+    return _SINGLE_LINE_BAD_BYTES.search(value) is None
+
+
 def check_storable(value: str, *, multiline: bool) -> str:
     """`value` unchanged, or `UnstorableText` naming the first character it may not hold."""
     problem = first_unstorable(value, multiline=multiline)
@@ -78,5 +86,6 @@ __all__ = [
     "check_storable",
     "describe",
     "first_unstorable",
+    "latin1_line_storable",
     "printable",
 ]

@@ -32,7 +32,10 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await for_client(scope, self._refusal())(scope, receive, send)
             return

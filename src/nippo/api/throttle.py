@@ -63,6 +63,11 @@ class FailedTokenThrottle:
         while len(self._failures) > self.max_clients:
             self._failures.popitem(last=False)
 
+    @property
+    def idle(self) -> bool:
+        """No failure has been charged to anyone (the common case: nothing to look up)."""
+        return not self._failures
+
     def retry_after(self, client: str) -> int | None:
         """Whole seconds `client` must wait, or None when it may go on."""
         times = self._failures.get(client)
@@ -111,6 +116,7 @@ class ThrottleFailedTokens:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
+            and not scope["app"].state.throttle.idle
             and scope["path"].startswith(self.prefix)
             and any(name == b"authorization" for name, _ in scope["headers"])
         ):
