@@ -4,7 +4,10 @@ The schema follows the reference service's domain (learners write daily reports
 of tasks with minutes; mentors leave feedback): learners, reports, tasks,
 feedback, with the indexes the service's queries need. It is modelled here,
 not imported from `nippo.models`, so the benchmark does not change when the
-service's ORM layer does; the queries are in `nippo_mix.lua`. Rows are
+service's ORM layer does; the queries are in `nippo_mix.lua`. As in the
+service (migration 0003), each report carries its learner's running total of
+task minutes through its date (`minutes_through`), so the all-time total is
+one seek on `(learner_id, report_date)`. Rows are
 generated server-side from a number series (MariaDB's SEQUENCE engine,
 PostgreSQL's generate_series), so loading is fast and the same for every
 configuration.
@@ -65,7 +68,7 @@ def schema(d: Dialect) -> list[str]:
             id BIGINT NOT NULL PRIMARY KEY, learner_id BIGINT NOT NULL,
             report_date DATE NOT NULL, title VARCHAR(200) NOT NULL,
             learned {d.text_type} NOT NULL, felt {d.text_type} NOT NULL,
-            next_steps {d.text_type} NOT NULL,
+            next_steps {d.text_type} NOT NULL, minutes_through INT NOT NULL DEFAULT 0,
             created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
             CONSTRAINT uq_reports_learner_date UNIQUE (learner_id, report_date))""",
         "CREATE INDEX ix_reports_date ON reports (report_date)",
@@ -87,25 +90,29 @@ def data(d: Dialect, size: NippoSize) -> list[str]:
     days = d.series.format(lo=0, hi=size.days - 1, alias="dd")
     three = d.series.format(lo=1, hi=3, alias="p")
     report_id = f"(l.seq - 1) * {size.days} + dd.seq + 1"
+    # The tasks' minutes below, as an expression of learner, day and position.
+    minutes = "(10 + ((l.seq * 7 + dd.seq * 13 + {p} * 31) % 170))"
+    day_minutes = " + ".join(minutes.format(p=p) for p in (1, 2, 3))
     return [
         f"""INSERT INTO learners (id, name, email, cohort, created_at)
             SELECT l.seq, CONCAT('learner ', l.seq), CONCAT('learner', l.seq, '@example.com'),
                    CONCAT('cohort-', l.seq % {size.cohorts}), TIMESTAMP '2025-12-01 00:00:00'
             FROM {learners}""",
         f"""INSERT INTO reports (id, learner_id, report_date, title, learned, felt,
-                                 next_steps, created_at, updated_at)
+                                 next_steps, minutes_through, created_at, updated_at)
             SELECT {report_id}, l.seq, {d.day_after.format(day="dd.seq")},
                    CONCAT('Day ', dd.seq + 1, ': what I learned'),
                    CONCAT(MD5(CONCAT('a', l.seq, dd.seq)), MD5(CONCAT('b', l.seq, dd.seq)),
                           MD5(CONCAT('c', l.seq, dd.seq)), MD5(CONCAT('d', l.seq, dd.seq))),
                    CONCAT(MD5(CONCAT('e', l.seq, dd.seq)), MD5(CONCAT('f', l.seq, dd.seq))),
                    CONCAT(MD5(CONCAT('g', l.seq, dd.seq)), MD5(CONCAT('h', l.seq, dd.seq))),
+                   SUM({day_minutes}) OVER (PARTITION BY l.seq ORDER BY dd.seq),
                    TIMESTAMP '2026-01-01 21:00:00', TIMESTAMP '2026-01-01 21:00:00'
             FROM {learners} CROSS JOIN {days}""",
         f"""INSERT INTO tasks (report_id, position, title, minutes)
             SELECT {report_id}, p.seq,
                    CONCAT('Task ', p.seq, ' ', MD5(CONCAT(l.seq, dd.seq, p.seq))),
-                   10 + ((l.seq * 7 + dd.seq * 13 + p.seq * 31) % 170)
+                   {minutes.format(p="p.seq")}
             FROM {learners} CROSS JOIN {days} CROSS JOIN {three}""",
         f"""INSERT INTO feedback (report_id, mentor_id, body, created_at)
             SELECT {report_id}, 1 + l.seq % 50,

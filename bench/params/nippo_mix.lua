@@ -6,6 +6,13 @@
 -- leaves feedback, or a mentor opens the cohort's reports for a day. The tables are made by
 -- bench/params/nippo_data.py: report ids are (learner - 1) * days + day + 1, so no lookup is
 -- needed to address a report. SQL is portable between the two engines on purpose.
+--
+-- Study time as the service computes it (migration 0003): the week sums at most seven
+-- reports' tasks, the all-time total is the running total (`reports.minutes_through`) of the
+-- learner's latest report on or before the day, one index seek. Saving a report keeps that
+-- column as the service does, in the same transaction: lock the learner's row, read what the
+-- report's tasks added before, shift the learner's later reports by the difference, set the
+-- report's own total from the previous report's.
 
 sysbench.cmdline.options = {
    learners = {"Number of learners loaded", 10000},
@@ -58,8 +65,8 @@ local function view_report()
       "WHERE r.learner_id = %d AND r.report_date BETWEEN '%s' AND '%s'",
       learner, day_string(week_start), day_string(day)))
    con:query(string.format(
-      "SELECT COALESCE(SUM(t.minutes), 0) FROM reports r JOIN tasks t ON t.report_id = r.id " ..
-      "WHERE r.learner_id = %d", learner))
+      "SELECT minutes_through FROM reports WHERE learner_id = %d AND report_date <= '%s' " ..
+      "ORDER BY report_date DESC LIMIT 1", learner, day_string(day)))
 end
 
 local function list_reports()
@@ -69,9 +76,25 @@ local function list_reports()
       "ORDER BY report_date DESC LIMIT 20", learner))
 end
 
+local function first_number(result)
+   local row = result:fetch_row()
+   if row == nil or row[1] == nil then
+      return 0
+   end
+   return tonumber(row[1])
+end
+
 local function save_report()
-   local _, _, report = pick()
+   local learner, day, report = pick()
+   local minutes = {
+      sysbench.rand.uniform(10, 180), sysbench.rand.uniform(10, 180),
+      sysbench.rand.uniform(10, 180),
+   }
+   local added = minutes[1] + minutes[2] + minutes[3]
    con:query("BEGIN")
+   con:query(string.format("SELECT id FROM learners WHERE id = %d FOR UPDATE", learner))
+   local removed = first_number(con:query(string.format(
+      "SELECT COALESCE(SUM(minutes), 0) FROM tasks WHERE report_id = %d", report)))
    con:query(string.format(
       "UPDATE reports SET learned = '%s', felt = '%s', next_steps = '%s', " ..
       "updated_at = CURRENT_TIMESTAMP WHERE id = %d", text(120), text(60), text(60), report))
@@ -79,9 +102,18 @@ local function save_report()
    con:query(string.format(
       "INSERT INTO tasks (report_id, position, title, minutes) VALUES " ..
       "(%d, 1, '%s', %d), (%d, 2, '%s', %d), (%d, 3, '%s', %d)",
-      report, text(30), sysbench.rand.uniform(10, 180),
-      report, text(30), sysbench.rand.uniform(10, 180),
-      report, text(30), sysbench.rand.uniform(10, 180)))
+      report, text(30), minutes[1], report, text(30), minutes[2], report, text(30), minutes[3]))
+   if added ~= removed then
+      con:query(string.format(
+         "UPDATE reports SET minutes_through = minutes_through + %d " ..
+         "WHERE learner_id = %d AND report_date > '%s'", added - removed, learner,
+         day_string(day)))
+   end
+   local previous = first_number(con:query(string.format(
+      "SELECT minutes_through FROM reports WHERE learner_id = %d AND report_date < '%s' " ..
+      "ORDER BY report_date DESC LIMIT 1", learner, day_string(day))))
+   con:query(string.format(
+      "UPDATE reports SET minutes_through = %d WHERE id = %d", previous + added, report))
    con:query("COMMIT")
 end
 
