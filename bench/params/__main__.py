@@ -65,6 +65,20 @@ def _configs(text: str) -> list[str]:
     return keys
 
 
+WORKLOADS = ("oltp_read_write", "oltp_read_only", "tpcb-like", "select-only", "nippo")
+
+
+def _workloads(text: str) -> list[str]:
+    keys = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [k for k in keys if k not in WORKLOADS]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(
+            f"unknown workload(s) {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(WORKLOADS)}"
+        )
+    return keys
+
+
 def _ablation(text: str) -> dict[str, str]:
     pairs = [part.strip() for part in text.split(",") if part.strip()]
     if not pairs or any("=" not in pair or pair.startswith("=") for pair in pairs):
@@ -89,6 +103,12 @@ def parse(argv: list[str]) -> run.Options:
         "--configs",
         type=_configs,
         help=f"only these configurations, e.g. rds-default,dbtier (all: {','.join(CONFIGS)})",
+    )
+    parser.add_argument(
+        "--workloads",
+        type=_workloads,
+        help="time only these workloads, e.g. nippo (every workload's data is still loaded "
+        f"and prewarmed, so the scenario stays the same; all: {','.join(WORKLOADS)})",
     )
     parser.add_argument("--instance-class", help="override the profiles' class (db.m7g.large)")
     parser.add_argument(
@@ -139,6 +159,7 @@ def parse(argv: list[str]) -> run.Options:
         instance_class=args.instance_class,
         quick=args.quick,
         only=args.configs,
+        workloads=args.workloads,
         scenario=args.scenario,
         gp3=not args.no_gp3,
         lock=args.lock,

@@ -80,6 +80,8 @@ class Options:
     instance_class: str | None
     quick: bool
     only: list[str] | None = None  # configuration keys to run (None: all)
+    # workloads to time, by a part of their name (None: all); all are still loaded
+    workloads: list[str] | None = None
     scenario: str = (
         "fits"  # which profiles: "fits" (<engine>.yaml) or "larger" (<engine>-larger.yaml)
     )
@@ -318,6 +320,7 @@ def _run_round(
 ) -> None:
     """One round: each configuration in `order` in turn, every workload under it."""
     databases = list(dict.fromkeys(w.database for w in work))
+    timed = [w for w in work if _selected(options, w.name)]
     for configuration in order:
         progress.update(
             task, description=f"{engine} r{round_number}: {configuration.label}: starting"
@@ -325,7 +328,7 @@ def _run_round(
         server.start(configuration.fragment(profile.engine))
         engine_run.settings[configuration.key] = _read_settings(server, SHOWN_SETTINGS[engine])
         server.prewarm(databases)
-        for workload in work:
+        for workload in timed:
             label = f"{engine} r{round_number}: {configuration.label}: {workload.name}"
             progress.update(task, description=label + " (warm-up)")
             workload.run(server, options.warmup)
@@ -338,6 +341,11 @@ def _run_round(
         server.stop()
 
 
+def _selected(options: Options, name: str) -> bool:
+    """True when the workload called `name` is to be timed."""
+    return options.workloads is None or any(key in name for key in options.workloads)
+
+
 def steps(options: Options) -> int:
     """How many timed runs the options ask for (for the progress bar)."""
     total = 0
@@ -345,7 +353,12 @@ def steps(options: Options) -> int:
         keys = ["defaults", "rds-default", "dbtier"] + (["pgtune"] if engine == "postgres" else [])
         configurations = len([k for k in keys if options.only is None or k in options.only])
         configurations += len(options.ablations)
-        total += options.rounds * configurations * 3
+        names = (
+            ["oltp_read_write", "oltp_read_only", "nippo"]
+            if engine == "mariadb"
+            else ["tpcb-like", "select-only", "nippo"]
+        )
+        total += options.rounds * configurations * sum(_selected(options, n) for n in names)
     return total
 
 
