@@ -364,8 +364,11 @@ def stacks_of(engine: str, options: argparse.Namespace) -> list[Stack]:
 
 
 def driver_url(engine: str, driver: str) -> str | None:
-    """The SQLAlchemy driver name of a stack (None: the server's default)."""
-    return MYSQL_DRIVERS[driver] if engine == "mariadb" else None
+    """The SQLAlchemy driver name that loads and migrates a stack's data (None: the server's
+    default); an async driver's data is loaded with mysqlclient."""
+    if engine != "mariadb":
+        return None
+    return MYSQL_DRIVERS["mysqlclient" if driver in ASYNC_DRIVERS else driver]
 
 
 def run_engine(bench: Bench, engine: str, tmp: Path) -> None:
@@ -392,8 +395,9 @@ def run_engine(bench: Bench, engine: str, tmp: Path) -> None:
             if engine == "mariadb":
                 url = base_url.set(drivername=MYSQL_DRIVERS[s.driver])
             bench.stack(s, url, seeded)
-        for years in options.scaling or []:
-            s = stacks[0]
+        sync_stacks = [s for s in stacks if s.driver not in ASYNC_DRIVERS]
+        for years in options.scaling or [] if sync_stacks else []:
+            s = sync_stacks[0]
             url, seeded_y = urls[years]
             if engine == "mariadb":
                 url = url.set(drivername=MYSQL_DRIVERS[s.driver])
