@@ -20,6 +20,10 @@ from dbtier.errors import DbtierError
 # pay for the ORM models, rich tables or the CDK.
 _LAZY: dict[str, tuple[str, str]] = {
     "users": ("dbtier.cli.users", "Create learners and mentors and their tokens."),
+    "running-total": (
+        "dbtier.cli.running_total",
+        "Check and repair nippo's study-time running totals.",
+    ),
     "db-users": ("dbtier.cli.db_users", "Bootstrap the migrator; rotate the app user."),
     "migrate": ("dbtier.cli.migrate", "Run, plan and inspect database migrations."),
     "schedule": ("dbtier.cli.schedule", "EventBridge Scheduler expressions and loop."),

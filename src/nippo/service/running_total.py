@@ -161,10 +161,10 @@ def place(
 
 
 _PER_REPORT = (
-    select(_R.id, func.coalesce(func.sum(ReportTask.__table__.c.minutes), 0))
+    select(_R.id, _R.minutes_through, func.coalesce(func.sum(ReportTask.__table__.c.minutes), 0))
     .select_from(_REPORTS.outerjoin(ReportTask.__table__))
     .where(_R.learner_id == _LEARNER)
-    .group_by(_R.id, _R.report_date)
+    .group_by(_R.id, _R.report_date, _R.minutes_through)
     .order_by(_R.report_date)
 )
 _SET_THROUGH = (
@@ -174,15 +174,18 @@ _SET_THROUGH = (
 
 def rebuild(session: Session, learner_id: int) -> int:
     """Recompute one learner's running totals from their tasks, under the lock; the count of
-    reports changed. For rows written by code that did not keep the column (between
-    migration 0003 and the deploy of the code that keeps it); the caller commits."""
+    reports changed (only those are written). For rows written by code that did not keep the
+    column (between migration 0003 and the deploy of the code that keeps it); call it first
+    in its transaction (its reads then see what the lock's holders committed); the caller
+    commits (`nippo.service.running_total_repair`)."""
     lock_learner(session, learner_id)
     rows = session.execute(_PER_REPORT, {_LEARNER.key: learner_id}).all()
     running = 0
     values = []
-    for report_id, minutes in rows:
+    for report_id, stored_through, minutes in rows:
         running += int(minutes)
-        values.append({_REPORT.key: report_id, "b_through": running})
+        if stored_through != running:
+            values.append({_REPORT.key: report_id, "b_through": running})
     if values:
         session.execute(_SET_THROUGH, values)
     return len(values)
