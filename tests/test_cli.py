@@ -17,5 +17,5 @@ def test_version() -> None:
 def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
-    for name in ("up", "users", "migrate", "schedule", "params", "infra", "cost"):
+    for name in ("up", "users", "migrate", "schedule", "params", "infra", "cost", "running-total"):
         assert name in result.output

@@ -29,6 +29,7 @@ from nippo.errors import Conflict, NotFound
 from nippo.migrations import alembic_config
 from nippo.models import Report, ReportTask
 from nippo.service import create_report, delete_report, update_report
+from nippo.service.running_total import lock_learner
 from nippo.service.running_total_repair import find_drift, read_only, repair
 from nippo.service.users import create_user
 
@@ -193,7 +194,7 @@ def test_repair_is_safe_while_the_service_writes(engine: Engine) -> None:
         rng = random.Random(seed)
         start.wait()
         try:
-            for _ in range(8):
+            for _ in range(12):
                 learner = rng.choice(writing)
                 day, doc = _day(rng.randrange(14)), _doc([rng.randint(1, 200)])
                 with Session(engine) as session:
@@ -219,13 +220,37 @@ def test_repair_is_safe_while_the_service_writes(engine: Engine) -> None:
         thread.start()
     start.wait()
     result = repair(engine, ids, pace=0)
+    while any(thread.is_alive() for thread in threads):  # rebuild while they write
+        assert repair(engine, ids, pace=0).changed.keys() == set(ids)
     for thread in threads:
         thread.join(timeout=300)
     assert not failures, failures
-    assert result.changed.keys() == set(ids) and result.repaired
+    assert result.changed.keys() == set(ids)
     for learner_id in [*ids, *window.clean]:
         assert _consistent(engine, learner_id), learner_id
     assert find_drift(engine, pace=0).consistent
+
+
+def test_repair_waits_for_a_service_write_of_the_learner(engine: Engine) -> None:
+    """A service write in progress holds the learner lock: the rebuild of that learner waits
+    for its commit (and so reads what it wrote) instead of computing beside it."""
+    window = _deploy_window(engine)
+    learner_id = min(window.drifted)
+    finished = threading.Event()
+
+    def repairing() -> None:
+        repair(engine, [learner_id], pace=0)
+        finished.set()
+
+    with Session(engine) as write:
+        lock_learner(write, learner_id)  # as every service write of the learner begins
+        thread = threading.Thread(target=repairing)
+        thread.start()
+        assert not finished.wait(1.0), "the rebuild did not wait for the learner lock"
+        write.commit()
+    thread.join(timeout=60)
+    assert finished.is_set()
+    assert _consistent(engine, learner_id)
 
 
 def test_the_check_cannot_write(engine: Engine) -> None:

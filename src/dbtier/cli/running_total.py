@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from dbtier.config import Settings
-    from nippo.service.running_total_repair import Drift, Progress
+    from nippo.service.running_total_repair import Check, Drift, Progress
 
 FORMATS = ("text", "json")
 app = typer.Typer(
@@ -140,8 +140,13 @@ class _Reporter:
             self._log.info(event, completed=completed, total=total, **fields)
 
 
-def _on_batch(reporter: _Reporter) -> Callable[[Progress], None]:
-    def report(progress: Progress) -> None:
+def _check(engine: Engine, batch_size: int, pace: float) -> Check:
+    """`find_drift` with its progress on stderr."""
+    from nippo.service.running_total_repair import find_drift
+
+    reporter = _Reporter("check")
+
+    def on_batch(progress: Progress) -> None:
         reporter.step(
             progress.users_checked,
             progress.users_total,
@@ -151,7 +156,8 @@ def _on_batch(reporter: _Reporter) -> Callable[[Progress], None]:
             seconds=round(progress.seconds, 3),
         )
 
-    return report
+    with reporter.running():
+        return find_drift(engine, batch_size=batch_size, pace=pace, on_batch=on_batch)
 
 
 def _drift_line(drift: Drift) -> str:
@@ -178,16 +184,10 @@ def check_command(
     Exit 0 when every learner is consistent, 1 when some drifted (each printed
     with the difference of their all-time total), 2 usage, 3 unreachable.
     """
-    from nippo.service.running_total_repair import find_drift
-
     fmt = _format(fmt, as_json)
     engine = _engine(settings_from(database_url, data_dir))
     try:
-        reporter = _Reporter("check")
-        with reporter.running():
-            result = find_drift(
-                engine, batch_size=batch_size, pace=pace, on_batch=_on_batch(reporter)
-            )
+        result = _check(engine, batch_size, pace)
     finally:
         engine.dispose()
     if fmt == "json":
@@ -219,23 +219,19 @@ def repair_command(
     fmt: FormatOption = "text",
     as_json: JsonOption = False,
 ) -> None:
-    """Check, then rebuild exactly the drifted learners (each under the learner lock the
-    service's writes take, committed one by one), then check them again.
+    """Rebuild exactly the learners the check finds, then check them again.
 
-    Safe while the service writes; running it again does nothing. Exit 0 when the
-    repaired learners check clean, 1 when some still drift (code older than migration
-    0003 still writing?), 2 usage, 3 unreachable.
+    Each learner is rebuilt under the learner lock the service's writes take and
+    committed on its own: safe while the service writes; running it again does nothing.
+    Exit 0 when the repaired learners check clean, 1 when some still drift (code older
+    than migration 0003 still writing?), 2 usage, 3 unreachable.
     """
-    from nippo.service.running_total_repair import find_drift, repair
+    from nippo.service.running_total_repair import repair
 
     fmt = _format(fmt, as_json)
     engine = _engine(settings_from(database_url, data_dir))
     try:
-        reporter = _Reporter("check")
-        with reporter.running():
-            found = find_drift(
-                engine, batch_size=batch_size, pace=pace, on_batch=_on_batch(reporter)
-            )
+        found = _check(engine, batch_size, pace)
         ids = [d.learner_id for d in found.drifted]
         fixer = _Reporter("repair")
         done = 0
