@@ -38,6 +38,7 @@ from dbtier.params import design, load_profile, to_conf
 from dbtier.review import build_review, gather, to_html, to_markdown
 from dbtier.schema import er
 from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, ThrowawayServer
+from dbtier.testing.unhurried import unhurried_settings
 from nippo.app import create_app
 from nippo.migrations import upgrade_to_head
 from nippo.service.users import create_user
@@ -195,7 +196,10 @@ def example(name: str, args: argparse.Namespace, work: Path) -> None:
             create_user(
                 session, "mentor", "mentor", mentor_of=[f"learner{i}" for i in range(args.learners)]
             )
-        with TestClient(create_app(engine=engine)) as client:
+        # Example data, not a timing: the service's deadlines stay out of the way on a busy host.
+        with TestClient(
+            create_app(unhurried_settings(database_url=settings.database_url), engine=engine)
+        ) as client:
             console.log(f"{name}: writing {args.learners} × {args.days} reports")
             load(client, [p.token for p in people], args.days, rng)
             backdate(engine)

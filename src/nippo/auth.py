@@ -89,10 +89,20 @@ def authenticate(session: Session, caller: Caller) -> User:
 def sees_learner(
     learner_id: SQLColumnExpression[int], token_hash: ColumnElement[str] = CALLER_TOKEN
 ) -> ColumnElement[bool]:
-    """True when the user holding `token_hash` is that learner or one of their mentors."""
+    """True when the user holding `token_hash` is that learner or one of their mentors.
+
+    The mentorship test is nested two levels deep (inside the viewer's EXISTS), and
+    SQLAlchemy auto-correlates a subquery only to the query directly around it: left
+    to itself it added `learner_id`'s table (reports, users) to the inner FROM as a
+    table of its own, so a mentor of anyone saw everyone. Everything but
+    `mentorships` is therefore correlated explicitly, to whichever query around it
+    has it (tests/nippo/test_authorization.py: a mentor of another learner).
+    """
     viewer = _VIEWER.c
-    mentors = exists().where(
-        _MENTORSHIPS.mentor_id == viewer.id, _MENTORSHIPS.learner_id == learner_id
+    mentors = (
+        exists()
+        .where(_MENTORSHIPS.mentor_id == viewer.id, _MENTORSHIPS.learner_id == learner_id)
+        .correlate_except(Mentorship.__table__)
     )
     return exists().where(
         and_(viewer.token_hash == token_hash, or_(viewer.id == learner_id, mentors))

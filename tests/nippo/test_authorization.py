@@ -127,3 +127,34 @@ def test_mentor_cannot_write_reports(client: TestClient, people: People) -> None
     )
     assert created.status_code == 403
     assert "only learners write reports" in created.json()["detail"]
+
+
+def test_a_mentor_sees_only_their_own_learners(client: TestClient, people: People) -> None:
+    """The mentor of one learner sees nothing of another learner who has a mentor too.
+
+    Regression: the mentorship test in `nippo.auth.sees_learner` is a subquery two
+    levels deep; uncorrelated, it asked "does this mentor mentor anyone who has a
+    report" instead of "this report's learner", so every mentor with one learner
+    saw every learner's reports, feedback and study time.
+    """
+    _import_seed(client, people)  # the mentor's own learner has reports
+    other = client.post(
+        f"/api/v1/reports/import?date={SEED_DATE}&keep_declared_totals=true",
+        content=SEED_ORIGINAL.read_bytes(),
+        headers=markdown(people.other_learner),
+    )
+    assert other.status_code == 201, other.text
+    other_report = int(other.json()["id"])
+    for url in _reads(other_report, people.other_learner_id):
+        response = client.get(url, headers=auth(people.mentor))
+        assert response.status_code == 404, (url, response.text)
+    feedback = client.post(
+        f"/api/v1/reports/{other_report}/feedback", json={"body": "x"}, headers=auth(people.mentor)
+    )
+    assert feedback.status_code == 404, feedback.text
+    # ... while their own learner's reports stay readable.
+    own = client.get(
+        f"/api/v1/learners/{people.learner_id}/study-time?date={SEED_DATE}",
+        headers=auth(people.mentor),
+    )
+    assert own.status_code == 200, own.text
