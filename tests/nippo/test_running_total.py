@@ -19,6 +19,7 @@ import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nippo_helpers import expected_through
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session
@@ -46,31 +47,10 @@ def _doc(minutes: list[int], title: str = "day") -> ReportDocument:
     return ReportDocument(title=title, tasks=[Task(f"task {i}", m) for i, m in enumerate(minutes)])
 
 
-def _expected_through(session: Session, learner_id: int) -> dict[int, tuple[int, int]]:
-    """Report id → (stored minutes_through, the plain SUM of task minutes up to its date)."""
-    per_report = dict(
-        session.execute(
-            select(Report.report_date, func.coalesce(func.sum(ReportTask.minutes), 0))
-            .outerjoin(ReportTask, ReportTask.report_id == Report.id)
-            .where(Report.learner_id == learner_id)
-            .group_by(Report.id, Report.report_date)
-        ).all()
-    )
-    stored = session.execute(
-        select(Report.id, Report.report_date, Report.minutes_through).where(
-            Report.learner_id == learner_id
-        )
-    ).all()
-    return {
-        report_id: (through, sum(int(m) for d, m in per_report.items() if d <= day))
-        for report_id, day, through in stored
-    }
-
-
 def assert_consistent(engine: Engine, learner_id: int) -> None:
     """Every report's running total, and the study-time total on every date, equal the SUM."""
     with Session(engine) as session:
-        for report_id, (through, expected) in _expected_through(session, learner_id).items():
+        for report_id, (through, expected) in expected_through(session, learner_id).items():
             assert through == expected, f"report {report_id}: {through} != SUM {expected}"
         tasks = session.execute(
             select(Report.report_date, ReportTask.minutes)
@@ -165,7 +145,7 @@ def test_a_refused_write_leaves_the_totals_as_they_were(engine: Engine) -> None:
     learner.apply(("create", 10, [500], 0))  # the date is taken: Conflict, rolled back
     learner.apply(("update", 12, [45], 0))  # report 0 onto report 1's date: Conflict
     with Session(engine) as session:
-        throughs = sorted(_expected_through(session, learner.id).values())
+        throughs = sorted(expected_through(session, learner.id).values())
     assert throughs == [(60, 60), (90, 90)]
     assert_consistent(engine, learner.id)
 
@@ -188,7 +168,7 @@ def test_rebuild_repairs_rows_written_without_the_running_total(engine: Engine) 
         )
         session.commit()
     with Session(engine) as session:
-        assert any(a != b for a, b in _expected_through(session, learner.id).values())
+        assert any(a != b for a, b in expected_through(session, learner.id).values())
         assert rebuild(session, learner.id) == 3  # dates 2, 3 and 7; date 1 was right
         session.commit()
     with Session(engine) as session:

@@ -16,7 +16,8 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from nippo_helpers import expected_through
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -88,31 +89,9 @@ def _report_on(engine: Engine, learner: Learner, offset: int) -> int:
     return found
 
 
-def _plain(engine: Engine, learner_id: int) -> dict[dt.date, tuple[int, int]]:
-    """Report date → (stored minutes_through, the plain SUM through that date)."""
-    with Session(engine) as session:
-        per_day = dict(
-            session.execute(
-                select(Report.report_date, func.coalesce(func.sum(ReportTask.minutes), 0))
-                .outerjoin(ReportTask, ReportTask.report_id == Report.id)
-                .where(Report.learner_id == learner_id)
-                .group_by(Report.id, Report.report_date)
-            ).all()
-        )
-        stored = dict(
-            session.execute(
-                select(Report.report_date, Report.minutes_through).where(
-                    Report.learner_id == learner_id
-                )
-            ).all()
-        )
-    return {
-        day: (stored[day], sum(int(m) for d, m in per_day.items() if d <= day)) for day in stored
-    }
-
-
 def _consistent(engine: Engine, learner_id: int) -> bool:
-    return all(a == b for a, b in _plain(engine, learner_id).values())
+    with Session(engine) as session:
+        return all(a == b for a, b in expected_through(session, learner_id).values())
 
 
 @dataclass
