@@ -74,6 +74,11 @@ def engine_kwargs(
     connect_args = driver_args(backend, timeouts or timeouts_from(settings), driver)
     if backend in ("mysql", "mariadb"):
         connect_args["charset"] = "utf8mb4"
+        if driver == "mysqldb":
+            # Named placeholders: a parameter used n times in a statement is escaped
+            # once, not n times (the study-time statement binds 4 values in 17
+            # places; docs/performance.md). mysqlclient takes both styles.
+            kwargs["paramstyle"] = "pyformat"
     connect_args |= tls_connect_args(backend, settings.db_tls, settings.db_tls_ca, driver)
     kwargs["connect_args"] = connect_args
     return kwargs

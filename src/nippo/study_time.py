@@ -72,13 +72,18 @@ _REPORTS = Report.__table__.c
 _TASKS = ReportTask.__table__.c
 _ADJUSTMENTS = StudyTimeAdjustment.__table__.c
 _USERS = User.__table__
+# Constants are written into the SQL, not bound: the driver escapes every bound value on
+# every execution (mysqlclient, client-side), and a constant has nothing to bind.
+_ZERO = literal_column("0", Integer)
+_ONE = literal_column("1", Integer)
+_LEARNER_ROLE = literal_column("'learner'")
 
 
 def _minutes_of_week(
     learner_id: ColumnElement[int], on: ColumnElement[dt.date], monday: ColumnElement[dt.date]
 ) -> Subquery:
     """The week's task minutes (Monday to the date) and every adjustment up to the date."""
-    zero = literal_column("0", Integer)
+    zero = _ZERO
     r, t, a = _REPORTS, _TASKS, _ADJUSTMENTS
     tasks = (
         select(
@@ -106,14 +111,14 @@ def _tasks_through(
         select(r.minutes_through)
         .where(r.learner_id == learner_id, r.report_date <= on)
         .order_by(r.report_date.desc())
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
-    return func.coalesce(latest, 0)
+    return func.coalesce(latest, _ZERO)
 
 
 def _sum(expression: ColumnElement[int]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(expression), 0)
+    return func.coalesce(func.sum(expression), _ZERO)
 
 
 def _statement(*, scoped: bool) -> Select[int, int, int, int]:
@@ -125,12 +130,12 @@ def _statement(*, scoped: bool) -> Select[int, int, int, int]:
     statement = (
         select(
             user.id,
-            _sum(case((m.day == on, m.task_minutes), else_=0)),
-            _sum(case((m.day >= monday, m.task_minutes + m.week_adjustment), else_=0)),
+            _sum(case((m.day == on, m.task_minutes), else_=_ZERO)),
+            _sum(case((m.day >= monday, m.task_minutes + m.week_adjustment), else_=_ZERO)),
             _tasks_through(learner_id, on) + _sum(m.total_adjustment),
         )
         .select_from(_USERS.outerjoin(minutes, m.learner_id == user.id))
-        .where(user.id == learner_id, user.role == "learner")
+        .where(user.id == learner_id, user.role == _LEARNER_ROLE)
         .group_by(user.id)
     )
     if scoped:

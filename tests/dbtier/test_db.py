@@ -335,6 +335,15 @@ def test_mysqlclient_gets_whole_seconds_rounded_up(tmp_path: Path) -> None:
     }
 
 
+def test_mysqlclient_binds_by_name_so_a_value_used_twice_is_escaped_once(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert engine_kwargs(make_url("mariadb+mysqldb://u@h/db"), settings)["paramstyle"] == "pyformat"
+    assert engine_kwargs(make_url("mysql+mysqldb://u@h/db"), settings)["paramstyle"] == "pyformat"
+    # PyMySQL and psycopg keep their dialect's own style.
+    assert "paramstyle" not in engine_kwargs(make_url("mysql+pymysql://u@h/db"), settings)
+    assert "paramstyle" not in engine_kwargs(make_url("postgresql+psycopg://u@h/db"), settings)
+
+
 def test_every_connection_has_timeouts_and_the_service_a_statement_timeout(
     tmp_path: Path,
 ) -> None:
