@@ -30,6 +30,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    String,
     Subquery,
     bindparam,
     case,
@@ -76,7 +77,7 @@ _USERS = User.__table__
 # every execution (mysqlclient, client-side), and a constant has nothing to bind.
 _ZERO = literal_column("0", Integer)
 _ONE = literal_column("1", Integer)
-_LEARNER_ROLE = literal_column("'learner'")
+_LEARNER_ROLE: ColumnElement[str] = literal_column("'learner'", String)
 
 
 def _minutes_of_week(
