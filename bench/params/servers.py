@@ -61,6 +61,8 @@ class ThrowawayServer(ABC):
         self.io = io
         self.process: subprocess.Popen[bytes] | None = None
         self.datadir = base / "data"
+        # Its own: MariaDB deletes every `#sql*` file in its tmpdir when it starts.
+        self.tmpdir = base / "tmp"
         self.log_path = base / "server.log"
         self.conf_path = base / "server.conf"
 
@@ -105,8 +107,10 @@ class ThrowawayServer(ABC):
         self.base.mkdir(parents=True)
         self.base.chmod(0o755)
         self.datadir.mkdir(mode=0o700)
+        self.tmpdir.mkdir(mode=0o700)
         shutil.chown(self.base, self.system_user, self.system_user)
         shutil.chown(self.datadir, self.system_user, self.system_user)
+        shutil.chown(self.tmpdir, self.system_user, self.system_user)
         self._run_checked(self._initialize_argv(), "initialize the data directory")
 
     def start(self, fragment: str) -> None:
@@ -195,6 +199,7 @@ class MariaDB(ThrowawayServer):
             f"--user={self.system_user}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
+            f"--tmpdir={self.tmpdir}",
         ]
 
     def _server_argv(self) -> list[str]:
@@ -206,6 +211,7 @@ class MariaDB(ThrowawayServer):
                 "[mariadbd]",
                 f"user={self.system_user}",
                 f"datadir={self.datadir}",
+                f"tmpdir={self.tmpdir}",
                 f"socket={self.socket_path}",
                 f"port={self.port}",
                 "bind-address=127.0.0.1",

@@ -198,6 +198,9 @@ class ThrowawayServer(ABC):
         self._fixed_port = port is not None
         self._wrap = wrap or (lambda argv: argv)
         self.datadir = self.base / "data"
+        # MariaDB deletes every `#sql*` file in its tmpdir when it starts: a shared /tmp
+        # let one server's start remove another's temporary tables (a failed bootstrap).
+        self.tmpdir = self.base / "tmp"
         self.log_path = self.base / "server.log"
         self.conf_path = self.base / "server.conf"
         self._state = _Process(self.base, owns_base)
@@ -249,8 +252,10 @@ class ThrowawayServer(ABC):
         self.base.mkdir(parents=True, exist_ok=True)
         self.base.chmod(0o755)
         self.datadir.mkdir(mode=0o700)
+        self.tmpdir.mkdir(mode=0o700)
         shutil.chown(self.base, self.system_user, self.system_user)
         shutil.chown(self.datadir, self.system_user, self.system_user)
+        shutil.chown(self.tmpdir, self.system_user, self.system_user)
         self._run_checked(self._initialize_argv(), "initialize the data directory")
         self._initialized = True
 
@@ -481,6 +486,7 @@ class ThrowawayMariaDB(ThrowawayServer):
             f"--user={self.system_user}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
+            f"--tmpdir={self.tmpdir}",
         ]
 
     def _server_argv(self) -> list[str]:
@@ -490,6 +496,7 @@ class ThrowawayMariaDB(ThrowawayServer):
         harness = [
             f"user={self.system_user}",
             f"datadir={self.datadir}",
+            f"tmpdir={self.tmpdir}",
             f"socket={self.socket_path}",
             f"port={self.port}",
             "bind-address=127.0.0.1",

@@ -73,6 +73,17 @@ def test_lifecycle_start_query_freeze_thaw_stop_kill(engine: str) -> None:
     assert not base.exists()
 
 
+def test_each_mariadb_has_a_tmpdir_of_its_own() -> None:
+    # MariaDB deletes every `#sql*` file in its tmpdir when it starts: with /tmp shared, one
+    # server's start removed another's temporary tables mid-bootstrap (seen in CI beside a
+    # benchmark: "Error on delete of '/tmp/#sql-temptable-...MAI'").
+    require_available(ThrowawayMariaDB)
+    with ThrowawayMariaDB() as one, ThrowawayMariaDB() as two:
+        dirs = {str(server.execute("SELECT @@tmpdir")[0][0]) for server in (one, two)}
+        assert dirs == {str(one.tmpdir), str(two.tmpdir)}
+        assert one.tmpdir.parent == one.base
+
+
 def test_freeze_needs_a_running_server() -> None:
     require_available(ThrowawayPostgres)
     server = ThrowawayPostgres()
