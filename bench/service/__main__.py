@@ -87,6 +87,16 @@ ROUTES = (
 )
 
 
+def route_values(seeded: Seeded) -> dict[str, object]:
+    """What a route's path template is formatted with (`Route.path`)."""
+    return {
+        "lid": seeded.learner_id,
+        "rid": seeded.report_id,
+        "last": seeded.last_day.isoformat(),
+        "year_ago": (seeded.last_day - dt.timedelta(days=364)).isoformat(),
+    }
+
+
 @dataclass
 class Measured:
     """One wrk run."""
@@ -290,12 +300,7 @@ class Bench:
         if async_url is not None:
             self.console.print(f"  {stack.name:28} nippo is sync: only the ceiling is measured")
             return
-        values = {
-            "lid": seeded.learner_id,
-            "rid": seeded.report_id,
-            "last": seeded.last_day.isoformat(),
-            "year_ago": (seeded.last_day - dt.timedelta(days=364)).isoformat(),
-        }
+        values = route_values(seeded)
         wanted = self.options.routes
         with served(NIPPO_APP, url, stack.workers, log) as base:
             for route in ROUTES:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -34,7 +33,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.service.__main__ import MYSQL_DRIVERS, ROUTES, SERVERS, new_database
+from bench.service.__main__ import MYSQL_DRIVERS, ROUTES, SERVERS, new_database, route_values
 from bench.service.data import Seeded, seed
 
 CEILING = "ceiling: SELECT 1"
@@ -154,12 +153,7 @@ def count(url: str, app_name: str, path: str, token: str, requests: int, tmp: Pa
 
 def paths(seeded: Seeded) -> dict[str, tuple[str, str]]:
     """Route name -> (app, path) for the ceiling and every one-statement nippo route."""
-    values = {
-        "lid": seeded.learner_id,
-        "rid": seeded.report_id,
-        "last": seeded.last_day.isoformat(),
-        "year_ago": seeded.last_day.isoformat(),
-    }
+    values = route_values(seeded)
     chosen = {CEILING: ("ceiling", "/select1")}
     for route in ONE_STATEMENT:
         chosen[route.name] = ("nippo", route.path.format(**values))
@@ -200,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             if problem:
                 console.print(f"[yellow]skipping {engine}: {problem}")
                 continue
-            with contextlib.ExitStack() as stack:
-                server = stack.enter_context(server_class())
+            with server_class() as server:
                 driver = MYSQL_DRIVERS["mysqlclient"] if engine == "mariadb" else None
                 url = new_database(server, tmp, driver)
                 seeded = seed(url, 1)

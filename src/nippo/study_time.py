@@ -84,21 +84,20 @@ def _minutes_of_week(
     learner_id: ColumnElement[int], on: ColumnElement[dt.date], monday: ColumnElement[dt.date]
 ) -> Subquery:
     """The week's task minutes (Monday to the date) and every adjustment up to the date."""
-    zero = _ZERO
     r, t, a = _REPORTS, _TASKS, _ADJUSTMENTS
     tasks = (
         select(
             r.learner_id.label("learner_id"),
             r.report_date.label("day"),
             t.minutes.label("task_minutes"),
-            zero.label("week_adjustment"),
-            zero.label("total_adjustment"),
+            _ZERO.label("week_adjustment"),
+            _ZERO.label("total_adjustment"),
         )
         .select_from(Report.__table__.join(ReportTask.__table__, t.report_id == r.id))
         .where(r.learner_id == learner_id, r.report_date.between(monday, on))
     )
     adjustments = select(
-        a.learner_id, a.effective_date, zero, a.week_minutes, a.total_minutes
+        a.learner_id, a.effective_date, _ZERO, a.week_minutes, a.total_minutes
     ).where(a.learner_id == learner_id, a.effective_date <= on)
     return union_all(tasks, adjustments).subquery("minutes")
 
