@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from nippo.api.lean import LeanRoute
 from nippo.api.problems import problem_responses
 
 API_PREFIX = "/api/v1"
@@ -27,13 +28,18 @@ API_RESPONSES = problem_responses(401, 422, 429, 503)
 
 def api_router(path: str = "", *, tags: list[str]) -> APIRouter:
     """A router for routes under `/api/v1{path}` that answer the shared problems too."""
-    return APIRouter(prefix=f"{API_PREFIX}{path}", tags=list(tags), responses=API_RESPONSES)
+    return APIRouter(
+        prefix=f"{API_PREFIX}{path}",
+        tags=list(tags),
+        responses=API_RESPONSES,
+        route_class=LeanRoute,
+    )
 
 
 def add_routes(app: FastAPI, *routers: APIRouter) -> None:
-    """Put each router's routes on the app's own route list (matched in one scan)."""
-    for router in routers:
-        app.router.routes.extend(router.routes)
+    """Put each router's routes at the head of the app's own route list (matched in one
+    scan, before the documentation's routes that FastAPI put there first)."""
+    app.router.routes[0:0] = [route for router in routers for route in router.routes]
 
 
 __all__ = ["API_PREFIX", "API_RESPONSES", "add_routes", "api_router"]
