@@ -45,7 +45,12 @@ from bench.service.ceiling import ASYNC_URL_VARIABLE
 from bench.service.data import Seeded, seed
 from dbtier.config import Settings
 from dbtier.db import make_engine, timeouts_from
-from dbtier.testing.servers import ThrowawayMariaDB, ThrowawayPostgres, ThrowawayServer
+from dbtier.testing.servers import (
+    ThrowawayMariaDB,
+    ThrowawayPostgres,
+    ThrowawayServer,
+    process_tree,
+)
 from nippo.auth import Caller
 from nippo.study_time import study_time_statement
 
@@ -111,6 +116,9 @@ class Measured:
     p99_ms: float
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    round: int = 1
+    app_cpu_ms: float | None = None  # CPU (user + system) per 2xx answer: the service's processes
+    db_cpu_ms: float | None = None  # ... and the database server's (None: SQLite, in-process)
 
 
 @dataclass
@@ -170,14 +178,59 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
+# --pin: the service on a core of its own, the database and wrk on the others, as ECS and
+# RDS are separate machines; each process's CPUs as a taskset list (empty: not pinned).
+@dataclass(frozen=True)
+class Pinning:
+    app: str = ""
+    rest: str = ""
+
+    @classmethod
+    def of(cls, pin: bool) -> Pinning:
+        count = os.cpu_count() or 1
+        if not pin or count < 2:
+            return cls()
+        return cls("0", f"1-{count - 1}" if count > 2 else "1")
+
+    def argv(self, cpus: str) -> list[str]:
+        return ["taskset", "-c", cpus] if cpus else []
+
+    def pin_tree(self, pid: int | None) -> None:
+        """Every thread of `pid` and its children on the database's CPUs (new backends and
+        connection threads inherit it)."""
+        if not self.rest or pid is None:
+            return
+        first, _, last = self.rest.partition("-")
+        cpus = set(range(int(first), int(last or first) + 1))
+        for process in process_tree(pid):
+            with contextlib.suppress(FileNotFoundError):
+                for task in Path(f"/proc/{process}/task").iterdir():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.sched_setaffinity(int(task.name), cpus)
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds of `pid` and every process under it (threads and reaped
+    children included), from /proc."""
+    if pid is None:
+        return 0.0
+    ticks = 0
+    for process in process_tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
-    url: str, token: str | None, *, connections: int, seconds: float
+    url: str, token: str | None, *, connections: int, seconds: float, pinning: Pinning = Pinning()
 ) -> tuple[float, int, int, float, float]:
     """2xx req/s, non-2xx answers, socket errors, p50 and p99 latency (ms).
 
     wrk's own req/s counts every answer; a 503 is cheap, so only 2xx answers count here.
     """
-    argv = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:g}s", "--latency"]
+    argv = [*pinning.argv(pinning.rest), "wrk", "-t", "2", "-c", str(connections)]
+    argv += ["-d", f"{seconds:g}s", "--latency"]
     if token:
         argv += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -200,10 +253,23 @@ def wrk(
 
 
 # serving ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Served:
+    """An app being served: its base URL and the process id of its server."""
+
+    base: str
+    pid: int
+
+
 @contextlib.contextmanager
 def served(
-    app: str, url: URL, workers: int, log: Path, async_url: URL | None = None
-) -> Iterator[str]:
+    app: str,
+    url: URL,
+    workers: int,
+    log: Path,
+    async_url: URL | None = None,
+    pinning: Pinning = Pinning(),
+) -> Iterator[Served]:
     """`app` served by `bench.service.serve` on a free port; yields its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBTIER_")}
@@ -212,7 +278,8 @@ def served(
     if async_url is not None:
         env[ASYNC_URL_VARIABLE] = async_url.render_as_string(hide_password=False)
     env["DBTIER_DATA_DIR"] = str(log.parent)
-    argv = [sys.executable, "-m", "bench.service.serve", app, "127.0.0.1", str(port), str(workers)]
+    argv = [*pinning.argv(pinning.app), sys.executable, "-m", "bench.service.serve", app]
+    argv += ["127.0.0.1", str(port), str(workers)]
     with log.open("ab") as out:
         process = subprocess.Popen(
             argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -228,7 +295,7 @@ def served(
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{app} did not start; see {log}")
                 time.sleep(0.2)
-        yield base
+        yield Served(base, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, 15)
@@ -252,6 +319,8 @@ class Bench:
 
     def __init__(self, options: argparse.Namespace, console: Console, tmp: Path) -> None:
         self.options = options
+        self.pinning = Pinning.of(options.pin)
+        self.db_pid: int | None = None  # the database server's, while one is up
         self.console = console
         self.tmp = tmp
         self.results = Results(
@@ -264,50 +333,84 @@ class Bench:
     def measure(
         self,
         stack: Stack,
-        base: str,
+        app: Served,
         path: str,
         route: str,
         token: str | None,
         statements: int | None,
+        round_number: int = 1,
     ) -> Measured:
+        base = app.base
         _check(base, path, token)
         o = self.options
-        wrk(base + path, token, connections=o.connections, seconds=o.warmup)
+        wrk(base + path, token, connections=o.connections, seconds=o.warmup, pinning=self.pinning)
         time.sleep(SETTLE_S)
         before = load()
+        app_cpu, db_cpu = cpu_seconds(app.pid), cpu_seconds(self.db_pid)
         rps, non_2xx, errors, p50, p99 = wrk(
-            base + path, token, connections=o.connections, seconds=o.duration
+            base + path, token, connections=o.connections, seconds=o.duration, pinning=self.pinning
         )
+        answers = max(rps * o.duration, 1.0)
+        app_ms = (cpu_seconds(app.pid) - app_cpu) * 1000 / answers
+        db_ms = (cpu_seconds(self.db_pid) - db_cpu) * 1000 / answers if self.db_pid else None
         run = Measured(
-            stack.name, route, statements, rps, non_2xx, errors, p50, p99, before, load()
+            stack.name,
+            route,
+            statements,
+            rps,
+            non_2xx,
+            errors,
+            p50,
+            p99,
+            before,
+            load(),
+            round_number,
+            app_ms,
+            db_ms,
         )
         time.sleep(SETTLE_S)
         self.results.runs.append(run)
         self.console.print(
-            f"  {stack.name:28} {route:16} {rps:8.0f} req/s  non-2xx {non_2xx}  "
-            f"p50 {p50:.1f} ms  load {run.load_after[0]:.2f}"
+            f"  {stack.name:28} r{round_number} {route:16} {rps:8.0f} req/s  non-2xx {non_2xx}  "
+            f"p50 {p50:.1f} ms  CPU ms/answer app {app_ms:.2f}"
+            + (f" db {db_ms:.2f}" if db_ms is not None else "")
+            + f"  load {run.load_after[0]:.2f}"
         )
         return run
 
     def stack(self, stack: Stack, url: URL, seeded: Seeded) -> None:
+        """Both apps served at once; each round measures the ceiling, then nippo's routes, so
+        that every route's ratio is taken against a ceiling of its own round."""
         log = self.tmp / f"{stack.name.replace('/', '-')}.log"
         async_url = None
         if stack.driver in ASYNC_DRIVERS:  # the ceiling on the async driver; nippo is sync
             async_url, url = url, url.set(drivername=MYSQL_DRIVERS["mysqlclient"])
-        with served(CEILING_APP, url, stack.workers, log, async_url) as base:
-            self.measure(stack, base, "/const", "ceiling: constant JSON", None, None)
-            self.measure(stack, base, "/select1", "ceiling: SELECT 1", None, 1)
-        if async_url is not None:
-            self.console.print(f"  {stack.name:28} nippo is sync: only the ceiling is measured")
-            return
         values = route_values(seeded)
         wanted = self.options.routes
-        with served(NIPPO_APP, url, stack.workers, log) as base:
-            for route in ROUTES:
-                if wanted and route.name not in wanted:
-                    continue
-                path = route.path.format(**values)
-                self.measure(stack, base, path, route.name, seeded.token, route.statements)
+        routes = [r for r in ROUTES if not wanted or r.name in wanted]
+        nippo_log = log.with_name(log.stem + "-nippo.log")
+        with contextlib.ExitStack() as serving:
+            ceiling = serving.enter_context(
+                served(CEILING_APP, url, stack.workers, log, async_url, self.pinning)
+            )
+            nippo = (
+                None
+                if async_url
+                else serving.enter_context(
+                    served(NIPPO_APP, url, stack.workers, nippo_log, pinning=self.pinning)
+                )
+            )
+            for number in range(1, self.options.rounds + 1):
+                self.measure(stack, ceiling, "/const", "ceiling: constant JSON", None, None, number)
+                self.measure(stack, ceiling, "/select1", "ceiling: SELECT 1", None, 1, number)
+                for route in routes if nippo is not None else []:
+                    assert nippo is not None
+                    path = route.path.format(**values)
+                    self.measure(
+                        stack, nippo, path, route.name, seeded.token, route.statements, number
+                    )
+        if async_url is not None:
+            self.console.print(f"  {stack.name:28} nippo is sync: only the ceiling is measured")
 
     def scaling(self, stack: Stack, url: URL, seeded: Seeded) -> None:
         """The study-time statement's cost on this history, client-timed, and the route's req/s."""
@@ -334,8 +437,8 @@ class Bench:
             day = seeded.last_day.isoformat()
             path = f"/api/v1/learners/{seeded.learner_id}/study-time?date={day}"
             log = self.tmp / f"{stack.name.replace('/', '-')}-scaling.log"
-            with served(NIPPO_APP, url, stack.workers, log) as base:
-                rps = self.measure(stack, base, path, f"study-time {years}y", seeded.token, 1).rps
+            with served(NIPPO_APP, url, stack.workers, log, pinning=self.pinning) as app:
+                rps = self.measure(stack, app, path, f"study-time {years}y", seeded.token, 1).rps
         scaling = Scaling(stack.name, years, seeded.reports, statistics.median(times), rps, load())
         self.results.scaling.append(scaling)
         self.console.print(
@@ -387,6 +490,8 @@ def run_engine(bench: Bench, engine: str, tmp: Path) -> None:
                 bench.console.print(f"[yellow]skipping {engine}: {problem}")
                 return
             server = stack.enter_context(server_class())
+            bench.pinning.pin_tree(server.pid)
+        bench.db_pid = server.pid if server is not None else None
         stacks = stacks_of(engine, options)
         urls: dict[int, tuple[URL, Seeded]] = {}
         for years in sorted({options.years, *(options.scaling or [])}):
@@ -414,27 +519,56 @@ def _load_text(value: tuple[float, float, float]) -> str:
     return " ".join(f"{v:.2f}" for v in value)
 
 
+def _spread(values: list[float], digits: str = ",.0f") -> str:
+    return "" if len(values) < 2 else f"{min(values):{digits}}–{max(values):{digits}}"
+
+
+def _median_ms(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{statistics.median(known):.2f}" if known else ""
+
+
 def tables(results: Results) -> list[Table]:
+    """Per stack and route: the median of the rounds, the spread, and the median of each
+    round's ratio to that round's `SELECT 1` ceiling."""
     out = []
     stacks = list(dict.fromkeys(r.stack for r in results.runs))
     for stack in stacks:
         runs = [r for r in results.runs if r.stack == stack]
-        ceiling = next((r.rps for r in runs if r.route == "ceiling: SELECT 1"), None)
-        table = Table(title=f"{stack}: req/s, {results.command}")
-        for column in ("route", "statements", "req/s", "÷ SELECT 1", "non-2xx", "p50 ms", "load"):
+        ceilings = {r.round: r.rps for r in runs if r.route == "ceiling: SELECT 1"}
+        rounds = len({r.round for r in runs})
+        table = Table(title=f"{stack}: req/s, median of {rounds} round(s), {results.command}")
+        for column in (
+            "route",
+            "statements",
+            "req/s",
+            "spread",
+            "÷ SELECT 1",
+            "ratio spread",
+            "non-2xx",
+            "p50 ms",
+            "app CPU ms",
+            "db CPU ms",
+            "load",
+        ):
             table.add_column(column)
-        for r in runs:
-            ratio = f"{r.rps / ceiling:.2f}×" if ceiling and r.statements is not None else ""
-            if r.route == "ceiling: SELECT 1":
-                ratio = "1.00×"
+        for route in dict.fromkeys(r.route for r in runs):
+            of_route = [r for r in runs if r.route == route]
+            rps = [r.rps for r in of_route]
+            ratios = [r.rps / ceilings[r.round] for r in of_route if ceilings.get(r.round)]
+            shown = ratios if of_route[0].statements is not None else []
             table.add_row(
-                r.route,
-                "" if r.statements is None else str(r.statements),
-                f"{r.rps:,.0f}",
-                ratio,
-                str(r.non_2xx + r.errors),
-                f"{r.p50_ms:.1f}",
-                f"{r.load_before[0]:.2f}→{r.load_after[0]:.2f}",
+                route,
+                "" if of_route[0].statements is None else str(of_route[0].statements),
+                f"{statistics.median(rps):,.0f}",
+                _spread(rps),
+                f"{statistics.median(shown):.2f}×" if shown else "",
+                _spread(shown, ".2f") if route != "ceiling: SELECT 1" else "",
+                str(sum(r.non_2xx + r.errors for r in of_route)),
+                f"{statistics.median(r.p50_ms for r in of_route):.1f}",
+                _median_ms([r.app_cpu_ms for r in of_route]),
+                _median_ms([r.db_cpu_ms for r in of_route]),
+                f"{of_route[0].load_before[0]:.2f}→{of_route[-1].load_after[0]:.2f}",
             )
         out.append(table)
     if results.scaling:
@@ -473,6 +607,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per route [15]")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per route [2]")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the service on CPU 0, the database server and wrk on the others (as ECS and "
+        "RDS are separate machines)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds of every route, the ceiling in each [1]"
+    )
     parser.add_argument("--tag", default="", help="a word for the results file name")
     options = parser.parse_args(argv)
     try:
@@ -486,7 +629,12 @@ def main(argv: list[str] | None = None) -> int:
     bad = [e for e in options.engines if e not in ENGINES]
     bad += [d for d in options.mysql_drivers if d not in MYSQL_DRIVERS]
     bad += [r for r in options.routes if r not in {route.name for route in ROUTES}]
-    if bad or not options.workers or min(options.workers) < 1 or options.years < 1:
+    if (
+        bad
+        or not options.workers
+        or min(options.workers) < 1
+        or min(options.years, options.rounds) < 1
+    ):
         parser.error(f"unknown or bad value(s): {', '.join(bad) or 'workers/years'}")
     if shutil.which("wrk") is None:
         parser.error("wrk is not on PATH (apt-get install wrk)")
