@@ -116,19 +116,27 @@ def _param(field: Any, *, in_path: bool) -> _Param | None:
     )
 
 
-def _request_only(dependant: Dependant) -> str | None:
-    """The keyword a dependency takes the request by, when that is all it takes."""
-    if (
-        dependant.dependencies
-        or dependant.path_params
-        or dependant.query_params
-        or dependant.header_params
+def _takes_more_than_the_lean_handler_gives(dependant: Dependant) -> bool:
+    """A header, cookie or body parameter, or the response, background tasks, security
+    scopes or a websocket: what only FastAPI's handler provides."""
+    return bool(
+        dependant.header_params
         or dependant.cookie_params
         or dependant.body_params
         or dependant.response_param_name
         or dependant.background_tasks_param_name
         or dependant.security_scopes_param_name
         or dependant.websocket_param_name
+    )
+
+
+def _request_only(dependant: Dependant) -> str | None:
+    """The keyword a dependency takes the request by, when that is all it takes."""
+    if (
+        _takes_more_than_the_lean_handler_gives(dependant)
+        or dependant.dependencies
+        or dependant.path_params
+        or dependant.query_params
         or dependant.concurrency is not None
         or dependant.name is None
     ):
@@ -170,13 +178,7 @@ class LeanPlan:
             or route.is_sse_stream
             or route.is_json_stream
             or route.stream_item_field is not None
-            or dependant.header_params
-            or dependant.cookie_params
-            or dependant.body_params
-            or dependant.response_param_name
-            or dependant.background_tasks_param_name
-            or dependant.security_scopes_param_name
-            or dependant.websocket_param_name
+            or _takes_more_than_the_lean_handler_gives(dependant)
             or dependant.http_connection_param_name
             or inspect.iscoroutinefunction(call)
             or inspect.isgeneratorfunction(call)
