@@ -118,7 +118,7 @@ def parse(argv: list[str]) -> run.Options:
         "--scenario",
         choices=SCENARIOS,
         default="fits",
-        help="fits: db.m7g.large, data in memory; larger: db.t4g.micro, each data set "
+        help="fits: db.m7g.large, data in memory; larger: db.t4g.small, each data set "
         "larger than memory",
     )
     parser.add_argument("--no-gp3", action="store_true", help="no I/O cap (local disk as it is)")

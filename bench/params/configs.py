@@ -76,7 +76,7 @@ def load(engine: str, scenario: str = "fits") -> WorkloadProfile:
     """The benchmark's own profile for `engine` ("mariadb" or "postgres") in `scenario`.
 
     "fits": `<engine>.yaml` (db.m7g.large, the data fits in memory); "larger":
-    `<engine>-larger.yaml` (db.t4g.micro, each data set larger than memory).
+    `<engine>-larger.yaml` (db.t4g.small, each data set larger than memory).
     """
     suffix = "" if scenario == "fits" else f"-{scenario}"
     return params.load_profile(PROFILES_DIR / f"{engine}{suffix}.yaml")

@@ -71,7 +71,10 @@ def schema(d: Dialect) -> list[str]:
             next_steps {d.text_type} NOT NULL, minutes_through INT NOT NULL DEFAULT 0,
             created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
             CONSTRAINT uq_reports_learner_date UNIQUE (learner_id, report_date))""",
-        "CREATE INDEX ix_reports_date ON reports (report_date)",
+        # The cohort-by-day view reads a day's reports in id order and stops after 50 of the
+        # cohort's: (report_date, id) gives that order (InnoDB's secondary index on
+        # report_date already ends in the primary key; PostgreSQL's needs it spelled out).
+        "CREATE INDEX ix_reports_date_id ON reports (report_date, id)",
         f"""CREATE TABLE tasks (
             id {d.identity} PRIMARY KEY, report_id BIGINT NOT NULL,
             position INT NOT NULL, title VARCHAR(200) NOT NULL, minutes INT NOT NULL)""",
