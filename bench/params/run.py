@@ -274,8 +274,9 @@ def _run_engine(
                 progress.update(task, description=f"{engine}: loading {workload.database}")
                 workload.prepare(server)
                 prepared.add(workload.database)
-        engine_run.load_seconds = time.monotonic() - loading
         engine_run.data_bytes = _data_bytes(server, databases)
+        server.settle(databases)
+        engine_run.load_seconds = time.monotonic() - loading
         server.stop()
         for round_number in range(1, options.rounds + 1):
             shift = (round_number - 1) % len(configurations)
@@ -338,6 +339,10 @@ def _run_round(
                 Sample(engine, workload.name, configuration.key, round_number, measurement)
             )
             progress.advance(task)
+        progress.update(
+            task, description=f"{engine} r{round_number}: {configuration.label}: vacuuming"
+        )
+        server.settle(databases)
         server.stop()
 
 
