@@ -95,6 +95,15 @@ class ThrowawayServer(ABC):
     def prewarm(self, databases: list[str]) -> None:
         """Read every table and index of `databases` once, as a long-running server would have."""
 
+    def execute(self, statement: str, database: str | None = None) -> None:
+        """Run one statement on a connection of its own (autocommit), then close it."""
+        connection = self.connect(database)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
     @abstractmethod
     def settle(self, databases: list[str]) -> None:
         """Clean up after a configuration's runs, untimed, so the next one starts from the same
@@ -258,12 +267,7 @@ class MariaDB(ThrowawayServer):
         # A slow shutdown purges every undo record and merges the change buffer before the
         # server exits, instead of leaving them to the next start.
         del databases
-        connection = self.connect()
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET GLOBAL innodb_fast_shutdown = 0")
-        finally:
-            connection.close()
+        self.execute("SET GLOBAL innodb_fast_shutdown = 0")
 
     def connect(self, database: str | None = None) -> Any:
         return pymysql.connect(
@@ -349,12 +353,7 @@ class Postgres(ThrowawayServer):
         # Vacuumed and analyzed here, a table's dead rows are not left to autovacuum at the
         # next configuration's start, where a restart would also cut it off and begin again.
         for database in databases:
-            connection = self.connect(database)
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("VACUUM (ANALYZE)")
-            finally:
-                connection.close()
+            self.execute("VACUUM (ANALYZE)", database)
 
     def connect(self, database: str | None = None) -> Any:
         return psycopg.connect(
