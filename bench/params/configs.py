@@ -50,21 +50,23 @@ def for_profile(
 ) -> list[Configuration]:
     """Engine defaults, RDS defaults, PGTune (PostgreSQL only) and dbtier, in that order.
 
+    dbtier's values are RDS's defaults with the design's own on top, as the parameter group
+    it deploys would be; PGTune's are a self-managed server's file, on the engine's defaults.
+
     Each of `ablations` (parameter -> value) adds one more: dbtier's design with those
     values instead, keyed by `ablation_key`, to show what one rule's value does.
     """
+    rds = dict(params.rds_default_values(profile.engine, profile.instance_class))
     configurations = [
         Configuration("defaults", "engine defaults", {}),
-        Configuration(
-            "rds-default",
-            "RDS defaults",
-            dict(params.rds_default_values(profile.engine, profile.instance_class)),
-        ),
+        Configuration("rds-default", "RDS defaults", rds),
     ]
     if profile.dialect == "postgres":
         configurations.append(Configuration("pgtune", "PGTune", dict(params.pgtune(profile))))
     design = params.design(profile)
-    values = {parameter.name: str(parameter.value) for parameter in design.parameters}
+    # dbtier's design is a custom parameter group: on RDS, what it does not set keeps the
+    # family's default, so here it is laid over RDS's defaults, not over the engine's.
+    values = rds | {parameter.name: str(parameter.value) for parameter in design.parameters}
     configurations.append(Configuration("dbtier", "dbtier design", values))
     for index, ablation in enumerate(ablations or []):
         label = "dbtier, " + ", ".join(f"{k}={v}" for k, v in ablation.items())

@@ -168,14 +168,51 @@ def settings_table(results: Results, engine: str) -> Table:
     return table
 
 
+def maintenance_table(results: Results, engine: str) -> Table | None:
+    """Background maintenance seen during the timed runs, seconds summed over the rounds.
+
+    A short timed run favours a configuration whose autovacuum waits longer: the work it
+    defers falls outside the window. This table shows what each one was charged for.
+    """
+    run = next(r for r in results.engine_runs if r.engine == engine)
+    labels = {c.key: c.label for c in run.configurations}
+    totals: dict[tuple[str, str], dict[str, float]] = {}
+    for sample in results.samples:
+        if sample.engine != engine:
+            continue
+        seen = totals.setdefault((sample.workload, sample.configuration), {})
+        for what, seconds in sample.maintenance.items():
+            seen[what] = seen.get(what, 0.0) + seconds
+    if not any(totals.values()):
+        return None
+    table = Table(
+        title=f"{engine}: autovacuum during the timed runs (seconds, all rounds together)",
+        title_justify="left",
+    )
+    for column in ("workload", "configuration", "ran", "seconds"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for (workload, key), seen in totals.items():
+        for what, seconds in sorted(seen.items(), key=lambda item: -item[1]) or [("—", 0.0)]:
+            table.add_row(workload, labels.get(key, key), what, f"{seconds:.1f}")
+    return table
+
+
 def render(results: Results, console: Console) -> None:
     """Print every table and the notes on what was adapted for the local servers."""
     for run in results.engine_runs:
         console.print()
         console.print(engine_table(results, run.engine))
         console.print(settings_table(results, run.engine))
+        maintenance = maintenance_table(results, run.engine)
+        if maintenance is not None:
+            console.print(maintenance)
         data = ", ".join(f"{db} {size / 2**30:.2f} GiB" for db, size in run.data_bytes.items())
         console.print(f"data: {data} (loaded in {run.load_seconds:.0f}s)")
+        console.print(
+            "  each configuration on a fresh copy of it (CREATE DATABASE … TEMPLATE, untimed)"
+            if run.fresh_data
+            else "  one copy for all configurations, settled after each (slow shutdown)"
+        )
         peak = f", peak {run.peak_memory_bytes / 2**30:.2f} GiB" if run.peak_memory_bytes else ""
         console.print(f"memory: {run.memory_limit}{peak}")
         console.print(f"storage: {run.io_limit}")
@@ -210,6 +247,7 @@ def to_json(results: Results) -> dict[str, Any]:
                 "peak_memory_bytes": run.peak_memory_bytes,
                 "data_bytes": run.data_bytes,
                 "load_seconds": round(run.load_seconds, 1),
+                "fresh_data": run.fresh_data,
                 "configurations": [dataclasses.asdict(c) for c in run.configurations],
                 "settings": run.settings,
             }
@@ -240,6 +278,7 @@ __all__ = [
     "TARGETS",
     "Summary",
     "Target",
+    "maintenance_table",
     "render",
     "save",
     "summaries",

@@ -101,6 +101,8 @@ class Sample:
     configuration: str
     round: int
     measurement: workloads.Measurement
+    # seconds each kind of background maintenance ran during the timed run (PostgreSQL)
+    maintenance: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -114,6 +116,7 @@ class EngineRun:
     settings: dict[str, dict[str, str]] = field(default_factory=dict)
     data_bytes: dict[str, int] = field(default_factory=dict)
     load_seconds: float = 0.0
+    fresh_data: bool = False  # each configuration ran on a fresh copy of the loaded data
     memory_limit: str = ""
     peak_memory_bytes: int | None = None
     io_limit: str = ""
@@ -276,6 +279,7 @@ def _run_engine(
                 prepared.add(workload.database)
         engine_run.data_bytes = _data_bytes(server, databases)
         server.settle(databases)
+        engine_run.fresh_data = server.keep_pristine(databases)
         engine_run.load_seconds = time.monotonic() - loading
         server.stop()
         for round_number in range(1, options.rounds + 1):
@@ -327,6 +331,11 @@ def _run_round(
             task, description=f"{engine} r{round_number}: {configuration.label}: starting"
         )
         server.start(configuration.fragment(profile.engine))
+        if engine_run.fresh_data:
+            progress.update(
+                task, description=f"{engine} r{round_number}: {configuration.label}: copying data"
+            )
+            server.reset(databases)
         engine_run.settings[configuration.key] = _read_settings(server, SHOWN_SETTINGS[engine])
         server.prewarm(databases)
         for workload in timed:
@@ -334,15 +343,24 @@ def _run_round(
             progress.update(task, description=label + " (warm-up)")
             workload.run(server, options.warmup)
             progress.update(task, description=label)
-            measurement = workload.run(server, options.duration)
+            with server.watching_maintenance() as maintenance:
+                measurement = workload.run(server, options.duration)
             results.samples.append(
-                Sample(engine, workload.name, configuration.key, round_number, measurement)
+                Sample(
+                    engine,
+                    workload.name,
+                    configuration.key,
+                    round_number,
+                    measurement,
+                    {what: round(seconds, 1) for what, seconds in maintenance.items()},
+                )
             )
             progress.advance(task)
-        progress.update(
-            task, description=f"{engine} r{round_number}: {configuration.label}: vacuuming"
-        )
-        server.settle(databases)
+        if not engine_run.fresh_data:  # a fresh copy replaces this data at the next start
+            progress.update(
+                task, description=f"{engine} r{round_number}: {configuration.label}: settling"
+            )
+            server.settle(databases)
         server.stop()
 
 

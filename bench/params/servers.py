@@ -14,8 +14,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import pymysql
 from bench.params import io_limit, memory_limit
 
 _READY_TIMEOUT_S = 180.0
+PRISTINE_SUFFIX = "_pristine"  # the loaded data's template database (PostgreSQL)
 _STOP_TIMEOUT_S = 300.0
 
 
@@ -109,6 +112,53 @@ class ThrowawayServer(ABC):
         """Clean up after a configuration's runs, untimed, so the next one starts from the same
         state: the dead rows its writes left would otherwise be vacuumed (purged) under the
         next configuration's settings, at its start, and counted against it."""
+
+    def keep_pristine(self, databases: list[str]) -> bool:
+        """Set the loaded `databases` aside, so `reset` can give each configuration a copy.
+
+        Returns False where the engine has no cheap copy (MariaDB): there each configuration
+        runs on the data the ones before it wrote, and only `settle` evens them out.
+        """
+        del databases
+        return False
+
+    def reset(self, databases: list[str]) -> None:
+        """Replace `databases` by fresh copies of what `keep_pristine` set aside (running)."""
+        del databases
+
+    def maintenance(self, cursor: Any) -> list[str]:
+        """The background maintenance running now, one line each ("nippo: VACUUM public.t")."""
+        del cursor
+        return []
+
+    @contextlib.contextmanager
+    def watching_maintenance(self, interval: float = 0.5) -> Iterator[dict[str, float]]:
+        """Seconds each kind of background maintenance ran while the block runs.
+
+        A thread polls `maintenance` every `interval` on a connection of its own, so a timed
+        run can say what vacuum or analysis ran beside it (and under which configuration).
+        """
+        seen: dict[str, float] = {}
+        stop = threading.Event()
+        connection = self.connect()
+
+        def poll() -> None:
+            last = time.monotonic()
+            with connection.cursor() as cursor:
+                while not stop.wait(interval):
+                    now = time.monotonic()
+                    for activity in self.maintenance(cursor):
+                        seen[activity] = seen.get(activity, 0.0) + now - last
+                    last = now
+
+        thread = threading.Thread(target=poll, name="maintenance-watch", daemon=True)
+        thread.start()
+        try:
+            yield seen
+        finally:
+            stop.set()
+            thread.join()
+            connection.close()
 
     shutdown_signal: signal.Signals = signal.SIGTERM
 
@@ -354,6 +404,30 @@ class Postgres(ThrowawayServer):
         # next configuration's start, where a restart would also cut it off and begin again.
         for database in databases:
             self.execute("VACUUM (ANALYZE)", database)
+
+    def keep_pristine(self, databases: list[str]) -> bool:
+        # The loaded, vacuumed data becomes a template, never written again.
+        for database in databases:
+            self.execute(f"ALTER DATABASE {database} RENAME TO {database}{PRISTINE_SUFFIX}")
+        return True
+
+    def reset(self, databases: list[str]) -> None:
+        # A file-level copy of the template: every configuration reads and writes the same
+        # pages in the same order, instead of the rows the runs before it moved. (The mix's
+        # updates move rows to other pages; throughput fell by a fifth over a run's rounds.)
+        for database in databases:
+            self.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            self.execute(
+                f"CREATE DATABASE {database} TEMPLATE {database}{PRISTINE_SUFFIX}"
+                " STRATEGY FILE_COPY"
+            )
+
+    def maintenance(self, cursor: Any) -> list[str]:
+        cursor.execute(
+            "SELECT datname, regexp_replace(query, '^autovacuum: ', '') FROM pg_stat_activity"
+            " WHERE backend_type = 'autovacuum worker' AND query <> ''"
+        )
+        return [f"{database}: {what}" for database, what in cursor.fetchall()]
 
     def connect(self, database: str | None = None) -> Any:
         return psycopg.connect(
