@@ -403,6 +403,9 @@ def test_autovacuum_on_and_eager_for_writes(make_profile: Any) -> None:
     busy = design(make_profile(engine="postgres16", workload__read_ratio=0.6))
     assert value(busy, "autovacuum_vacuum_scale_factor") == "0.05"
     assert value(busy, "autovacuum_vacuum_cost_limit") == "1000"
+    # ANALYZE's sample costs the same whatever changed: the RDS default threshold stays.
+    assert "autovacuum_analyze_scale_factor" not in busy.values
+    assert "autovacuum_analyze_scale_factor" in {kept.name for kept in busy.left_at_default}
 
 
 def test_mysql84_turns_dedicated_server_off(make_profile: Any) -> None:
