@@ -123,6 +123,62 @@ def create(name: str, data_path: Path, iops: int, bytes_per_second: int) -> IoLi
 
 
 @dataclass(frozen=True)
+class IoCounts:
+    """I/O the cgroup's processes issued to the capped device, exited processes included."""
+
+    read_ios: int
+    write_ios: int
+    read_bytes: int
+    write_bytes: int
+
+    def since(self, earlier: IoCounts) -> IoCounts:
+        """What was issued between `earlier` and this reading."""
+        return IoCounts(
+            self.read_ios - earlier.read_ios,
+            self.write_ios - earlier.write_ios,
+            self.read_bytes - earlier.read_bytes,
+            self.write_bytes - earlier.write_bytes,
+        )
+
+
+def counts(limit: IoLimit) -> IoCounts | None:
+    """The cgroup's I/O to the capped device so far; None where no cgroup was made.
+
+    These are the requests the cap counts (after the block layer merged neighbours), so a
+    timed run's reads per transaction say how many of its IOPS each transaction needs.
+    Under cgroup v1 the kernel's own writeback is not in them (see the module's docstring).
+    """
+    if limit.procs_file is None:
+        return None
+    cgroup = limit.procs_file.parent
+    if (cgroup / "io.stat").exists():  # v2: "<dev> rbytes=… wbytes=… rios=… wios=… …"
+        fields: dict[str, int] = {}
+        for line in (cgroup / "io.stat").read_text().splitlines():
+            device, _, rest = line.partition(" ")
+            if device == limit.device:
+                fields = {k: int(v) for k, _, v in (f.partition("=") for f in rest.split())}
+        return IoCounts(
+            fields.get("rios", 0),
+            fields.get("wios", 0),
+            fields.get("rbytes", 0),
+            fields.get("wbytes", 0),
+        )
+
+    def v1(file: str) -> dict[str, int]:  # "<dev> Read N", "<dev> Write N", …
+        found: dict[str, int] = {}
+        for line in (cgroup / file).read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == limit.device:
+                found[parts[1]] = int(parts[2])
+        return found
+
+    ios, data = v1("blkio.throttle.io_serviced"), v1("blkio.throttle.io_service_bytes")
+    return IoCounts(
+        ios.get("Read", 0), ios.get("Write", 0), data.get("Read", 0), data.get("Write", 0)
+    )
+
+
+@dataclass(frozen=True)
 class CapCheck:
     """What sysbench fileio measured inside the cgroup."""
 
@@ -172,7 +228,9 @@ def measure(limit: IoLimit, directory: Path, seconds: int = 3) -> CapCheck:
 
 __all__ = [
     "CapCheck",
+    "IoCounts",
     "IoLimit",
+    "counts",
     "create",
     "gp3_throughput_bytes",
     "measure",

@@ -60,7 +60,42 @@ def tables(data: dict[str, Any]) -> str:
                     f"| {tps_ratio} | {p95_ratio} |"
                 )
                 first = False
+        lines += _reads(data, name, labels)
     return "\n".join(lines) + "\n"
+
+
+def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[str]:
+    """The reads per transaction of `engine`'s timed runs, where the run counted them."""
+    rows = [r for r in data.get("reads", []) if r["engine"] == engine]
+    if not rows:
+        return []
+    workloads = list(
+        dict.fromkeys(s["workload"] for s in data["summaries"] if s["engine"] == engine)
+    )
+    keys = list(labels)
+    rows.sort(key=lambda r: (workloads.index(r["workload"]), keys.index(r["configuration"])))
+
+    def number(value: float | None, digits: int) -> str:
+        return "" if value is None else f"{value:,.{digits}f}"
+
+    lines = [
+        "",
+        "| workload | configuration | pages read / txn | missed % | volume reads / txn "
+        "| volume reads/s | volume writes/s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    previous = ""
+    for row in rows:
+        label = labels.get(row["configuration"], row["configuration"])
+        lines.append(
+            f"| {row['workload'] if row['workload'] != previous else ''} "
+            f"| {'**' + label + '**' if row['configuration'] == 'dbtier' else label} "
+            f"| {number(row['pages'], 1)} | {number(row['missed_percent'], 1)} "
+            f"| {number(row['device_reads'], 2)} | {number(row['device_reads_per_s'], 0)} "
+            f"| {number(row['device_writes_per_s'], 0)} |"
+        )
+        previous = row["workload"]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,6 +84,101 @@ def summaries(results: Results) -> dict[tuple[str, str, str], Summary]:
     return {key: summarize(group) for key, group in grouped.items()}
 
 
+@dataclass(frozen=True)
+class ReadRates:
+    """What one workload under one configuration read, per transaction: medians of the rounds.
+
+    In an IOPS-bound run the throughput is the cap over the device reads per transaction,
+    so these say why one configuration ran faster than another (a larger cache misses less).
+    """
+
+    pages: float  # pages read per transaction, from the cache or not
+    missed_percent: float  # share of those fetched from outside the server's own cache
+    device_reads: float | None  # read requests to the volume per transaction
+    device_reads_per_s: float | None
+    device_writes_per_s: float | None
+    rounds: int
+
+
+def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
+    """(engine, workload, configuration) -> its reads, where the samples counted them."""
+    grouped: dict[tuple[str, str, str], list[Sample]] = {}
+    for sample in results.samples:
+        if sample.reads and sample.measurement.transactions > 0:
+            key = (sample.engine, sample.workload, sample.configuration)
+            grouped.setdefault(key, []).append(sample)
+    seconds = results.options.duration
+    found: dict[tuple[str, str, str], ReadRates] = {}
+    median = statistics.median
+    for key, group in grouped.items():
+
+        def device(name: str, per: str, group: list[Sample] = group) -> float | None:
+            values = [
+                s.reads[name] / (s.measurement.transactions if per == "transaction" else seconds)
+                for s in group
+                if name in s.reads
+            ]
+            return median(values) if values else None
+
+        found[key] = ReadRates(
+            pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
+            missed_percent=median(
+                [100 * s.reads["missed"] / s.reads["pages"] for s in group if s.reads["pages"]]
+                or [0.0]
+            ),
+            device_reads=device("device_reads", "transaction"),
+            device_reads_per_s=device("device_reads", "second"),
+            device_writes_per_s=device("device_writes", "second"),
+            rounds=len(group),
+        )
+    return found
+
+
+MISSED_MEANS = {
+    "mariadb": "read from the volume (the buffer pool's misses)",
+    "postgres": "read from outside shared_buffers (the page cache or the volume)",
+}
+
+
+def reads_table(results: Results, engine: str) -> Table | None:
+    """Per workload and configuration: pages read, cache misses and the volume's reads."""
+    run = next(r for r in results.engine_runs if r.engine == engine)
+    rates = read_rates(results)
+    if not any(key[0] == engine for key in rates):
+        return None
+    table = Table(
+        title=f"{engine}: reads during the timed runs, per transaction (medians of the rounds);"
+        f" missed = {MISSED_MEANS.get(engine, 'outside the cache')}",
+        title_justify="left",
+    )
+    columns = ("workload", "configuration", "pages", "missed %", "volume reads", "reads/s")
+    for column in (*columns, "writes/s"):
+        table.add_column(column, justify="left" if column in columns[:2] else "right")
+    workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
+
+    def number(value: float | None, digits: int) -> str:
+        return "" if value is None else f"{value:,.{digits}f}"
+
+    for workload in workloads:
+        first = True
+        for configuration in run.configurations:
+            rate = rates.get((engine, workload, configuration.key))
+            if rate is None:
+                continue
+            table.add_row(
+                workload if first else "",
+                ("[bold]" if configuration.key == "dbtier" else "") + configuration.label,
+                number(rate.pages, 1),
+                number(rate.missed_percent, 1),
+                number(rate.device_reads, 2),
+                number(rate.device_reads_per_s, 0),
+                number(rate.device_writes_per_s, 0),
+            )
+            first = False
+        table.add_section()
+    return table
+
+
 def _spread(low: float, high: float, digits: int) -> str:
     return f"{low:.{digits}f}–{high:.{digits}f}" if high != low else ""
 
@@ -203,9 +298,9 @@ def render(results: Results, console: Console) -> None:
         console.print()
         console.print(engine_table(results, run.engine))
         console.print(settings_table(results, run.engine))
-        maintenance = maintenance_table(results, run.engine)
-        if maintenance is not None:
-            console.print(maintenance)
+        for extra in (reads_table(results, run.engine), maintenance_table(results, run.engine)):
+            if extra is not None:
+                console.print(extra)
         data = ", ".join(f"{db} {size / 2**30:.2f} GiB" for db, size in run.data_bytes.items())
         console.print(f"data: {data} (loaded in {run.load_seconds:.0f}s)")
         console.print(
@@ -258,6 +353,10 @@ def to_json(results: Results) -> dict[str, Any]:
             {"engine": e, "workload": w, "configuration": c, **dataclasses.asdict(s)}
             for (e, w, c), s in found.items()
         ],
+        "reads": [
+            {"engine": e, "workload": w, "configuration": c, **dataclasses.asdict(r)}
+            for (e, w, c), r in read_rates(results).items()
+        ],
     }
 
 
@@ -275,10 +374,14 @@ def save(results: Results, text: str, directory: Path) -> tuple[Path, Path]:
 
 __all__ = [
     "EVERY_WORKLOAD_BASELINES",
+    "MISSED_MEANS",
     "TARGETS",
+    "ReadRates",
     "Summary",
     "Target",
     "maintenance_table",
+    "read_rates",
+    "reads_table",
     "render",
     "save",
     "summaries",

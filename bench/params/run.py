@@ -103,6 +103,36 @@ class Sample:
     measurement: workloads.Measurement
     # seconds each kind of background maintenance ran during the timed run (PostgreSQL)
     maintenance: dict[str, float] = field(default_factory=dict)
+    # what the server read during the timed run (`Reads`); empty where not counted
+    reads: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reads:
+    """A reading of what a server has read so far: from its cache, and from the volume."""
+
+    pages: int  # pages read, from the cache or not
+    missed: int  # of those, pages fetched from outside the server's own cache
+    device: io_limit.IoCounts | None  # requests the I/O cap counted (None: no cap)
+
+    @classmethod
+    def take(cls, server: servers.ThrowawayServer, io: io_limit.IoLimit | None) -> Reads:
+        """Read the server's counters and its cgroup's I/O now."""
+        pages, missed = server.cache_reads()
+        return cls(pages, missed, io_limit.counts(io) if io is not None else None)
+
+    def since(self, earlier: Reads) -> dict[str, int]:
+        """What was read between `earlier` and this reading, for `Sample.reads`."""
+        found = {"pages": self.pages - earlier.pages, "missed": self.missed - earlier.missed}
+        if self.device is not None and earlier.device is not None:
+            device = self.device.since(earlier.device)
+            found |= {
+                "device_reads": device.read_ios,
+                "device_read_bytes": device.read_bytes,
+                "device_writes": device.write_ios,
+                "device_write_bytes": device.write_bytes,
+            }
+        return found
 
 
 @dataclass
@@ -301,6 +331,7 @@ def _run_engine(
                     results,
                     progress,
                     task,
+                    io,
                 )
         engine_run.peak_memory_bytes = memory_limit.peak_usage(limit)
     finally:
@@ -322,6 +353,7 @@ def _run_round(
     results: Results,
     progress: Progress,
     task: Any,
+    io: io_limit.IoLimit | None,
 ) -> None:
     """One round: each configuration in `order` in turn, every workload under it."""
     databases = list(dict.fromkeys(w.database for w in work))
@@ -343,8 +375,10 @@ def _run_round(
             progress.update(task, description=label + " (warm-up)")
             workload.run(server, options.warmup)
             progress.update(task, description=label)
+            before = Reads.take(server, io)
             with server.watching_maintenance() as maintenance:
                 measurement = workload.run(server, options.duration)
+            reads = Reads.take(server, io).since(before)
             results.samples.append(
                 Sample(
                     engine,
@@ -353,6 +387,7 @@ def _run_round(
                     round_number,
                     measurement,
                     {what: round(seconds, 1) for what, seconds in maintenance.items()},
+                    reads,
                 )
             )
             progress.advance(task)
@@ -413,4 +448,4 @@ def run(options: Options, console: Console) -> Results:
     return results
 
 
-__all__ = ["PORTS", "EngineRun", "Options", "Results", "Sample", "run", "steps"]
+__all__ = ["PORTS", "EngineRun", "Options", "Reads", "Results", "Sample", "run", "steps"]

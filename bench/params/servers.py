@@ -28,6 +28,7 @@ from bench.params import io_limit, memory_limit
 
 _READY_TIMEOUT_S = 180.0
 _STOP_TIMEOUT_S = 300.0
+_STATS_WAIT_S = 5.0  # for a closed client's backends to report their reads (PostgreSQL)
 PRISTINE_SUFFIX = "_pristine"  # the loaded data's template database (PostgreSQL)
 
 
@@ -125,6 +126,15 @@ class ThrowawayServer(ABC):
     def reset(self, databases: list[str]) -> None:
         """Replace `databases` by fresh copies of what `keep_pristine` set aside (running)."""
         del databases
+
+    @abstractmethod
+    def cache_reads(self) -> tuple[int, int]:
+        """(pages the server has read, pages of those it fetched from outside its own cache).
+
+        Counted since the server started, the background's included; a timed run's share is
+        the difference of two readings around it. Outside the cache means the volume for
+        InnoDB (O_DIRECT), the operating system's page cache or the volume for PostgreSQL.
+        """
 
     # True where `maintenance` can see something; elsewhere no watch runs beside a timed run.
     watches_maintenance = False
@@ -325,6 +335,19 @@ class MariaDB(ThrowawayServer):
         del databases
         self.execute("SET GLOBAL innodb_fast_shutdown = 0")
 
+    def cache_reads(self) -> tuple[int, int]:
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SHOW GLOBAL STATUS WHERE Variable_name IN"
+                    " ('Innodb_buffer_pool_read_requests', 'Innodb_buffer_pool_reads')"
+                )
+                found = {name.lower(): int(value) for name, value in cursor.fetchall()}
+        finally:
+            connection.close()
+        return found["innodb_buffer_pool_read_requests"], found["innodb_buffer_pool_reads"]
+
     def connect(self, database: str | None = None) -> Any:
         return pymysql.connect(
             unix_socket=str(self.socket_path),
@@ -427,6 +450,30 @@ class Postgres(ThrowawayServer):
                 f"CREATE DATABASE {database} TEMPLATE {database}{PRISTINE_SUFFIX}"
                 " STRATEGY FILE_COPY"
             )
+
+    def cache_reads(self) -> tuple[int, int]:
+        # A backend adds its counts to pg_stat_database when it exits, before it leaves
+        # pg_stat_activity: wait until the benchmark client's backends are gone.
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                deadline = time.monotonic() + _STATS_WAIT_S
+                while time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                    )
+                    if cursor.fetchone()[0] == 0:
+                        break
+                    time.sleep(0.1)
+                cursor.execute(
+                    "SELECT coalesce(sum(blks_hit + blks_read), 0), coalesce(sum(blks_read), 0)"
+                    " FROM pg_stat_database"
+                )
+                read, missed = cursor.fetchone()
+        finally:
+            connection.close()
+        return int(read), int(missed)
 
     watches_maintenance = True
 
