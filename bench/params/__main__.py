@@ -110,8 +110,9 @@ def parse(argv: list[str]) -> run.Options:
     parser.add_argument(
         "--workloads",
         type=_workloads,
-        help="time only these workloads, e.g. nippo (every workload's data is still loaded "
-        f"and prewarmed, so the scenario stays the same; all: {','.join(WORKLOADS)})",
+        help="time only these workloads, e.g. nippo (every workload's data is still loaded, "
+        "so what competes for memory stays the same; each timed one is prewarmed before it; "
+        f"all: {','.join(WORKLOADS)})",
     )
     parser.add_argument("--instance-class", help="override the profiles' class (db.m7g.large)")
     parser.add_argument(

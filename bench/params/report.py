@@ -308,6 +308,7 @@ def render(results: Results, console: Console) -> None:
             if run.fresh_data
             else "  one copy for all configurations, settled after each (slow shutdown)"
         )
+        console.print(f"  prewarmed: {run.prewarm}")
         peak = f", peak {run.peak_memory_bytes / 2**30:.2f} GiB" if run.peak_memory_bytes else ""
         console.print(f"memory: {run.memory_limit}{peak}")
         console.print(f"storage: {run.io_limit}")
@@ -343,6 +344,7 @@ def to_json(results: Results) -> dict[str, Any]:
                 "data_bytes": run.data_bytes,
                 "load_seconds": round(run.load_seconds, 1),
                 "fresh_data": run.fresh_data,
+                "prewarm": run.prewarm,
                 "configurations": [dataclasses.asdict(c) for c in run.configurations],
                 "settings": run.settings,
             }
