@@ -416,41 +416,10 @@ def buffer_cache(ctx: DesignContext) -> list[Decision]:
 
 def _shared_buffers(ctx: DesignContext) -> list[Decision]:
     work = ctx.profile.workload
-    cache_formula = "{DBInstanceClassMemory*3/32768}"
-    effective_cache = Setting(
-        "effective_cache_size",
-        str(evaluate(cache_formula, ctx.variables)),
-        "3/4 of class memory: what shared buffers and the OS page cache hold together, "
-        "so the planner prices index scans on cached data correctly.",
-        formula=cache_formula,
-    )
-    wanted = work.working_set_gib * GiB * 1.15
-    cached = int(effective_cache.value) * 8192
-    left = _memory_left(ctx, "shared_buffers")
-    rds = ctx.facts.rds_default("shared_buffers", ctx.variables)
-    formula = ctx.facts.spec("shared_buffers").rds_default
-    if wanted > cached and rds is not None and isinstance(formula, str):
-        quarter = int(rds) * 8192
-        if quarter <= left:
-            # bench/params, PostgreSQL `larger` (session 9, run K): pgbench `select-only` at
-            # steady state ran 12,763 TPS with 32 % and 27,421 with RDS's 25 %.
-            return [
-                Setting(
-                    "shared_buffers",
-                    rds,
-                    f"{_mib(quarter)} = {quarter / ctx.memory:.0%} of class memory, RDS's "
-                    f"default: the {work.working_set_gib:g} GiB working set (+15%) is larger "
-                    f"than shared buffers and the OS page cache hold together "
-                    f"({_mib(cached)}), so the page cache serves the misses; PostgreSQL reads "
-                    "through it, so the pages in shared buffers are mostly there too, and "
-                    "each MiB above RDS's quarter would shrink the cache that serves them.",
-                    formula=formula,
-                ),
-                effective_cache,
-            ]
     low = 0.25 * ctx.memory
     high = 0.40 * ctx.memory if work.kind != "olap" else low
-    target = _clamp(wanted, low, high)
+    target = _clamp(work.working_set_gib * GiB * 1.15, low, high)
+    left = _memory_left(ctx, "shared_buffers")
     size = int(max(128 * MiB, min(target, left))) // (2 * MiB) * (2 * MiB)
     reason = (
         f"the {work.working_set_gib:g} GiB working set (+15%) stays in shared buffers"
@@ -459,13 +428,20 @@ def _shared_buffers(ctx: DesignContext) -> list[Decision]:
     )
     if size < target - 2 * MiB:
         reason += ", cut to fit the connections' worst case"
+    cache_formula = "{DBInstanceClassMemory*3/32768}"
     return [
         Setting(
             "shared_buffers",
             str(size // 8192),
             f"{_mib(size)} = {size / ctx.memory:.0%} of class memory: {reason}.",
         ),
-        effective_cache,
+        Setting(
+            "effective_cache_size",
+            str(evaluate(cache_formula, ctx.variables)),
+            "3/4 of class memory: what shared buffers and the OS page cache hold together, "
+            "so the planner prices index scans on cached data correctly.",
+            formula=cache_formula,
+        ),
     ]
 
 

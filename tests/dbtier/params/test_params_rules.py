@@ -140,30 +140,6 @@ def test_shared_buffers_hold_a_working_set_that_fits(make_profile: Any) -> None:
     assert hot.parameter("effective_cache_size").formula == "{DBInstanceClassMemory*3/32768}"
 
 
-def test_shared_buffers_stay_at_rds_quarter_when_the_working_set_outgrows_the_cache(
-    make_profile: Any,
-) -> None:
-    """bench/params' PostgreSQL `larger` (4.1 GiB on db.t4g.small): a larger share of
-    shared_buffers only shrinks the page cache that serves the misses (session 9, run K)."""
-    larger = design(load_profile(BENCH_PROFILES / "postgres-larger.yaml"))
-    shared = larger.parameter("shared_buffers")
-    assert shared.value == str(larger.memory.class_memory_bytes // 32768)
-    assert shared.formula == "{DBInstanceClassMemory/32768}"
-    assert "page cache serves the misses" in shared.rationale
-    assert shared.value == rds_default_values("postgres15", "db.t4g.small")["shared_buffers"]
-    # A working set the two caches hold together still gets shared buffers sized to it.
-    held = design(
-        make_profile(
-            engine="postgres16",
-            connections__tasks=2,
-            workload__data_size_gib=3,
-            workload__working_set_gib=2,
-        )
-    )
-    assert int(value(held, "shared_buffers")) * 8192 > held.memory.class_memory_bytes // 4
-    assert held.parameter("shared_buffers").formula is None
-
-
 def test_work_mem_follows_the_largest_sort_within_the_budget(make_profile: Any) -> None:
     olap = design(
         make_profile(
