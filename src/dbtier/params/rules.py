@@ -418,14 +418,19 @@ def _shared_buffers(ctx: DesignContext) -> list[Decision]:
     work = ctx.profile.workload
     low = 0.25 * ctx.memory
     high = 0.40 * ctx.memory if work.kind != "olap" else low
-    target = _clamp(work.working_set_gib * GiB * 1.15, low, high)
+    wanted = work.working_set_gib * GiB * 1.15
+    target = _clamp(wanted, low, high)
     left = _memory_left(ctx, "shared_buffers")
     size = int(max(128 * MiB, min(target, left))) // (2 * MiB) * (2 * MiB)
-    reason = (
-        f"the {work.working_set_gib:g} GiB working set (+15%) stays in shared buffers"
-        if target > low
-        else "the RDS proportion, leaving the rest to the OS page cache and connections"
-    )
+    if target <= low:
+        reason = "the RDS proportion, leaving the rest to the OS page cache and connections"
+    elif wanted <= size:
+        reason = f"the {work.working_set_gib:g} GiB working set (+15%) stays in shared buffers"
+    else:
+        reason = (
+            f"as much of the {work.working_set_gib:g} GiB working set as it holds stays in "
+            "shared buffers, the rest is read through the OS page cache"
+        )
     if size < target - 2 * MiB:
         reason += ", cut to fit the connections' worst case"
     cache_formula = "{DBInstanceClassMemory*3/32768}"

@@ -140,6 +140,14 @@ def test_shared_buffers_hold_a_working_set_that_fits(make_profile: Any) -> None:
     assert hot.parameter("effective_cache_size").formula == "{DBInstanceClassMemory*3/32768}"
 
 
+def test_shared_buffers_say_when_the_working_set_does_not_fit_them() -> None:
+    """bench/params' PostgreSQL `larger`: 572 MiB cannot hold 4.1 GiB, and the rationale says so."""
+    larger = design(load_profile(BENCH_PROFILES / "postgres-larger.yaml"))
+    rationale = larger.parameter("shared_buffers").rationale
+    assert "as much of the 4.1 GiB working set as it holds" in rationale
+    assert "stays in shared buffers," in rationale and "OS page cache" in rationale
+
+
 def test_work_mem_follows_the_largest_sort_within_the_budget(make_profile: Any) -> None:
     olap = design(
         make_profile(
