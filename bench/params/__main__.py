@@ -150,6 +150,9 @@ def parse(argv: list[str]) -> run.Options:
         if args.threads < 1:
             parser.error("--threads must be at least 1")
         sizes = workloads.Sizes(**{**sizes.__dict__, "threads": args.threads})
+    problem = run.ablation_error(args.engines, args.scenario, args.ablate)
+    if problem is not None:
+        parser.error(problem)
     for name in ("duration", "warmup", "rounds"):
         value = getattr(args, name)
         if value is not None and value < (0 if name == "warmup" else 1):

@@ -29,6 +29,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.params import configs, io_limit, memory_limit, servers, workloads
 from bench.params.configs import Configuration
+from dbtier import params
+from dbtier.errors import DesignError
 
 PORTS = {"mariadb": 3307, "postgres": 5433}
 # How the runs are prewarmed, for the report. Before session 9: every database once per
@@ -150,7 +152,7 @@ class EngineRun:
     data_bytes: dict[str, int] = field(default_factory=dict)
     load_seconds: float = 0.0
     fresh_data: bool = False  # each configuration ran on a fresh copy of the loaded data
-    prewarm: str = PREWARM
+    prewarm: str = PREWARM  # and in what order (the server's `prewarm_order`)
     memory_limit: str = ""
     peak_memory_bytes: int | None = None
     io_limit: str = ""
@@ -242,6 +244,23 @@ def _profile(engine: str, instance_class: str | None, scenario: str) -> Any:
     return profile
 
 
+def ablation_error(
+    engines: list[str], scenario: str, ablations: list[dict[str, str]]
+) -> str | None:
+    """Why an ablation cannot be applied on one of `engines`, or None: asked before any data
+    is loaded, so an unknown parameter or a value out of range fails at once, not after the
+    load."""
+    for engine in engines:
+        facts = params.engine_facts(configs.load(engine, scenario).engine)
+        for ablation in ablations:
+            for name, value in ablation.items():
+                try:
+                    facts.spec(name).check(value)
+                except DesignError as exc:
+                    return f"--ablate {name}={value}: {exc}"
+    return None
+
+
 @contextlib.contextmanager
 def _measuring(options: Options, engine_run: EngineRun, label: str) -> Iterator[None]:
     """Hold the bench lock (if asked) at normal priority for one part; nice 19 outside it.
@@ -298,6 +317,7 @@ def _run_engine(
     else:
         engine_run.io_limit = "gp3 not emulated (--no-gp3): local disk, no cap"
     server = _server(engine, base, limit, io, options.port_offset)
+    engine_run.prewarm = f"{PREWARM} ({server.prewarm_order})"
     work = workloads.for_engine(engine, options.sizes)
     databases = list(dict.fromkeys(w.database for w in work))
     try:
