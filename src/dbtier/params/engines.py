@@ -524,6 +524,8 @@ _PG_BASE: tuple[ParamSpec, ...] = (
         choices=("on", "off", "local", "remote_write", "remote_apply"),
         engine_default="on",
     ),
+    _p("commit_delay", "int", "us", 0, 100000, engine_default="0"),
+    _p("commit_siblings", "int", "", 0, 1000, engine_default="5"),
     # observability
     _p(
         "log_min_duration_statement",

@@ -416,11 +416,43 @@ def buffer_cache(ctx: DesignContext) -> list[Decision]:
 
 def _shared_buffers(ctx: DesignContext) -> list[Decision]:
     work = ctx.profile.workload
+    cache_formula = "{DBInstanceClassMemory*3/32768}"
+    effective_cache = Setting(
+        "effective_cache_size",
+        str(evaluate(cache_formula, ctx.variables)),
+        "3/4 of class memory: what shared buffers and the OS page cache hold together, "
+        "so the planner prices index scans on cached data correctly.",
+        formula=cache_formula,
+    )
+    wanted = work.working_set_gib * GiB * 1.15
+    cached = int(effective_cache.value) * 8192
+    left = _memory_left(ctx, "shared_buffers")
+    rds = ctx.facts.rds_default("shared_buffers", ctx.variables)
+    formula = ctx.facts.spec("shared_buffers").rds_default
+    if wanted > cached and rds is not None and isinstance(formula, str):
+        quarter = int(rds) * 8192
+        if quarter <= left:
+            # bench/params, PostgreSQL `larger`: with reads at the volume's cap, select-only
+            # ran 2.2x with RDS's quarter against 32 % (session 9); the quarter's cost there,
+            # tpcb-like's extra write requests, is what commit_delay halves (session 10, runs
+            # M and N; their TPS ratios moved within the noise: docs/parameter-design.md).
+            return [
+                Setting(
+                    "shared_buffers",
+                    rds,
+                    f"{_mib(quarter)} = {quarter / ctx.memory:.0%} of class memory, RDS's "
+                    f"default: the {work.working_set_gib:g} GiB working set (+15%) is larger "
+                    f"than shared buffers and the OS page cache hold together "
+                    f"({_mib(cached)}), so the page cache serves the misses; PostgreSQL reads "
+                    "through it, so the pages in shared buffers are mostly there too, and "
+                    "each MiB above RDS's quarter would shrink the cache that serves them.",
+                    formula=formula,
+                ),
+                effective_cache,
+            ]
     low = 0.25 * ctx.memory
     high = 0.40 * ctx.memory if work.kind != "olap" else low
-    wanted = work.working_set_gib * GiB * 1.15
     target = _clamp(wanted, low, high)
-    left = _memory_left(ctx, "shared_buffers")
     size = int(max(128 * MiB, min(target, left))) // (2 * MiB) * (2 * MiB)
     if target <= low:
         reason = "the RDS proportion, leaving the rest to the OS page cache and connections"
@@ -433,20 +465,13 @@ def _shared_buffers(ctx: DesignContext) -> list[Decision]:
         )
     if size < target - 2 * MiB:
         reason += ", cut to fit the connections' worst case"
-    cache_formula = "{DBInstanceClassMemory*3/32768}"
     return [
         Setting(
             "shared_buffers",
             str(size // 8192),
             f"{_mib(size)} = {size / ctx.memory:.0%} of class memory: {reason}.",
         ),
-        Setting(
-            "effective_cache_size",
-            str(evaluate(cache_formula, ctx.variables)),
-            "3/4 of class memory: what shared buffers and the OS page cache hold together, "
-            "so the planner prices index scans on cached data correctly.",
-            formula=cache_formula,
-        ),
+        effective_cache,
     ]
 
 
@@ -679,6 +704,42 @@ def parallelism(ctx: DesignContext) -> list[Decision]:
 # -- durability, observability, security, locale ---------------------------------------
 
 
+# How long a committing backend waits for others to join its WAL flush (PostgreSQL's
+# commit_delay, in microseconds), and how many other open transactions it takes
+# (commit_siblings, the engine default). bench/params, PostgreSQL `larger`, pgbench tpcb-like
+# (session 10, runs M and N): 0.52-0.54 write requests per transaction, 1.02-1.10 without.
+COMMIT_DELAY_US = 1000
+COMMIT_SIBLINGS = 5
+
+
+def _group_commit(ctx: DesignContext) -> list[Decision]:
+    """commit_delay where enough sessions commit at once for several to share one flush."""
+    peak = ctx.profile.connections.peak_concurrent
+    storage = ctx.profile.storage
+    budget_share = COMMIT_DELAY_US / 1000 / ctx.profile.targets.p95_latency_ms
+    if peak <= COMMIT_SIBLINGS or budget_share > 0.01:
+        why = (
+            f"{peak} concurrent sessions at peak: a flush rarely has {COMMIT_SIBLINGS} other "
+            "transactions to wait for, so a delay would only add latency."
+            if peak <= COMMIT_SIBLINGS
+            else f"a {COMMIT_DELAY_US} µs delay is more than 1% of the "
+            f"{ctx.profile.targets.p95_latency_ms:g} ms p95 target."
+        )
+        return [Keep("commit_delay", why)]
+    return [
+        Setting(
+            "commit_delay",
+            str(COMMIT_DELAY_US),
+            f"strict durability flushes WAL at every commit, and on {storage.type} each flush "
+            f"is a write I/O against the volume's {storage.effective_iops} IOPS and a network "
+            f"round trip; with {peak} sessions at peak, a committing backend that sees at "
+            f"least {COMMIT_SIBLINGS} other open transactions (commit_siblings) waits "
+            f"{COMMIT_DELAY_US // 1000} ms so the commits ready by then share one flush "
+            f"({budget_share:.1%} of the {ctx.profile.targets.p95_latency_ms:g} ms p95 target).",
+        )
+    ]
+
+
 def durability(ctx: DesignContext) -> list[Decision]:
     """Strict unless the profile relaxes it; the risk of relaxing is named."""
     strict = ctx.profile.durability == "strict"
@@ -689,7 +750,8 @@ def durability(ctx: DesignContext) -> list[Decision]:
                     "synchronous_commit",
                     "on",
                     "durability is strict: a commit returns only once its WAL is on disk.",
-                )
+                ),
+                *_group_commit(ctx),
             ]
         return [
             Setting(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from dbtier.params import ParameterDesign, design, load_profile, rds_default_values
+from dbtier.params.rules import COMMIT_DELAY_US, COMMIT_SIBLINGS
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -141,11 +142,35 @@ def test_shared_buffers_hold_a_working_set_that_fits(make_profile: Any) -> None:
 
 
 def test_shared_buffers_say_when_the_working_set_does_not_fit_them() -> None:
-    """bench/params' PostgreSQL `larger`: 572 MiB cannot hold 4.1 GiB, and the rationale says so."""
-    larger = design(load_profile(BENCH_PROFILES / "postgres-larger.yaml"))
-    rationale = larger.parameter("shared_buffers").rationale
-    assert "as much of the 4.1 GiB working set as it holds" in rationale
+    """bench/params' PostgreSQL `fits`: 3.0 GiB cannot hold 3.2 GiB, and the rationale says so."""
+    fits = design(load_profile(BENCH_PROFILES / "postgres.yaml"))
+    rationale = fits.parameter("shared_buffers").rationale
+    assert "as much of the 3.2 GiB working set as it holds" in rationale
     assert "stays in shared buffers," in rationale and "OS page cache" in rationale
+
+
+def test_shared_buffers_stay_at_rds_quarter_when_the_working_set_outgrows_the_cache(
+    make_profile: Any,
+) -> None:
+    """bench/params' PostgreSQL `larger` (4.1 GiB on db.t4g.small): a larger share of
+    shared_buffers only shrinks the page cache that serves the misses (sessions 9 and 10)."""
+    larger = design(load_profile(BENCH_PROFILES / "postgres-larger.yaml"))
+    shared = larger.parameter("shared_buffers")
+    assert shared.value == str(larger.memory.class_memory_bytes // 32768)
+    assert shared.formula == "{DBInstanceClassMemory/32768}"
+    assert "page cache serves the misses" in shared.rationale
+    assert shared.value == rds_default_values("postgres15", "db.t4g.small")["shared_buffers"]
+    # A working set the two caches hold together still gets shared buffers sized to it.
+    held = design(
+        make_profile(
+            engine="postgres16",
+            connections__tasks=2,
+            workload__data_size_gib=3,
+            workload__working_set_gib=2,
+        )
+    )
+    assert int(value(held, "shared_buffers")) * 8192 > held.memory.class_memory_bytes // 4
+    assert held.parameter("shared_buffers").formula is None
 
 
 def test_work_mem_follows_the_largest_sort_within_the_budget(make_profile: Any) -> None:
@@ -355,6 +380,24 @@ def test_durability_strict_by_default_and_relaxed_names_the_risk(make_profile: A
     assert value(pg, "synchronous_commit") == "off"
     assert "RISK" in pg.parameter("synchronous_commit").rationale
     assert value(design(make_profile(engine="postgres16")), "synchronous_commit") == "on"
+
+
+def test_group_commit_on_postgres_with_enough_concurrent_sessions(make_profile: Any) -> None:
+    pg = design(make_profile(engine="postgres16"))
+    assert value(pg, "commit_delay") == str(COMMIT_DELAY_US)
+    rationale = pg.parameter("commit_delay").rationale
+    assert "30 sessions at peak" in rationale
+    assert f"at least {COMMIT_SIBLINGS} other" in rationale
+    few = design(make_profile(engine="postgres16", connections__peak_concurrent=COMMIT_SIBLINGS))
+    assert "commit_delay" not in {p.name for p in few.parameters}
+    kept = {left.name: left.reason for left in few.left_at_default}
+    assert "only add latency" in kept["commit_delay"]
+    tight = design(make_profile(engine="postgres16", targets__p95_latency_ms=50))
+    assert "commit_delay" not in {p.name for p in tight.parameters}
+    # Relaxed durability does not wait for the flush, so there is nothing to group.
+    relaxed = design(make_profile(engine="postgres16", durability="relaxed"))
+    assert "commit_delay" not in {p.name for p in relaxed.parameters}
+    assert "commit_delay" not in {p.name for p in design(make_profile()).parameters}
 
 
 def test_slow_query_logging_from_the_latency_target(make_profile: Any) -> None:
