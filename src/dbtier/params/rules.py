@@ -705,23 +705,24 @@ def parallelism(ctx: DesignContext) -> list[Decision]:
 
 
 # How long a committing backend waits for others to join its WAL flush (PostgreSQL's
-# commit_delay, in microseconds), and how many other open transactions it takes
-# (commit_siblings, the engine default). bench/params, PostgreSQL `larger`, pgbench tpcb-like
-# (session 10, runs M and N): 0.52-0.54 write requests per transaction, 1.02-1.10 without.
+# commit_delay, in microseconds); how many other open transactions it takes is
+# commit_siblings, left at the engine table's default. bench/params, PostgreSQL `larger`,
+# pgbench tpcb-like (session 10, runs M and N): 0.52-0.54 write requests per transaction,
+# 1.02-1.10 without.
 COMMIT_DELAY_US = 1000
-COMMIT_SIBLINGS = 5
 
 
 def _group_commit(ctx: DesignContext) -> list[Decision]:
     """commit_delay where enough sessions commit at once for several to share one flush."""
     peak = ctx.profile.connections.peak_concurrent
+    siblings = int(ctx.effective("commit_siblings"))
     storage = ctx.profile.storage
     budget_share = COMMIT_DELAY_US / 1000 / ctx.profile.targets.p95_latency_ms
-    if peak <= COMMIT_SIBLINGS or budget_share > 0.01:
+    if peak <= siblings or budget_share > 0.01:
         why = (
-            f"{peak} concurrent sessions at peak: a flush rarely has {COMMIT_SIBLINGS} other "
+            f"{peak} concurrent sessions at peak: a flush rarely has {siblings} other "
             "transactions to wait for, so a delay would only add latency."
-            if peak <= COMMIT_SIBLINGS
+            if peak <= siblings
             else f"a {COMMIT_DELAY_US} µs delay is more than 1% of the "
             f"{ctx.profile.targets.p95_latency_ms:g} ms p95 target."
         )
@@ -733,7 +734,7 @@ def _group_commit(ctx: DesignContext) -> list[Decision]:
             f"strict durability flushes WAL at every commit, and on {storage.type} each flush "
             f"is a write I/O against the volume's {storage.effective_iops} IOPS and a network "
             f"round trip; with {peak} sessions at peak, a committing backend that sees at "
-            f"least {COMMIT_SIBLINGS} other open transactions (commit_siblings) waits "
+            f"least {siblings} other open transactions (commit_siblings) waits "
             f"{COMMIT_DELAY_US // 1000} ms so the commits ready by then share one flush "
             f"({budget_share:.1%} of the {ctx.profile.targets.p95_latency_ms:g} ms p95 target).",
         )

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from dbtier.params import ParameterDesign, design, load_profile, rds_default_values
-from dbtier.params.rules import COMMIT_DELAY_US, COMMIT_SIBLINGS
+from dbtier.params import ParameterDesign, design, engine_facts, load_profile, rds_default_values
+from dbtier.params.rules import COMMIT_DELAY_US
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -383,12 +383,13 @@ def test_durability_strict_by_default_and_relaxed_names_the_risk(make_profile: A
 
 
 def test_group_commit_on_postgres_with_enough_concurrent_sessions(make_profile: Any) -> None:
+    siblings = int(engine_facts("postgres16").params["commit_siblings"].engine_default or "")
     pg = design(make_profile(engine="postgres16"))
     assert value(pg, "commit_delay") == str(COMMIT_DELAY_US)
     rationale = pg.parameter("commit_delay").rationale
     assert "30 sessions at peak" in rationale
-    assert f"at least {COMMIT_SIBLINGS} other" in rationale
-    few = design(make_profile(engine="postgres16", connections__peak_concurrent=COMMIT_SIBLINGS))
+    assert f"at least {siblings} other" in rationale
+    few = design(make_profile(engine="postgres16", connections__peak_concurrent=siblings))
     assert "commit_delay" not in {p.name for p in few.parameters}
     kept = {left.name: left.reason for left in few.left_at_default}
     assert "only add latency" in kept["commit_delay"]
