@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.params.report import number, paired_ratios
+
 LABELS = {
     "defaults": "engine defaults",
     "rds-default": "RDS defaults",
@@ -19,6 +21,12 @@ LABELS = {
 def tables(data: dict[str, Any]) -> str:
     """One Markdown table per engine: TPS and p95 with spreads, ratios to dbtier's design."""
     found = {(s["engine"], s["workload"], s["configuration"]): s for s in data["summaries"]}
+    paired = paired_ratios(
+        {
+            (s["engine"], s["workload"], s["configuration"], s["round"]): s["measurement"]["tps"]
+            for s in data["samples"]
+        }
+    )
     lines: list[str] = []
     for engine in data["engines"]:
         name = engine["engine"]
@@ -35,8 +43,9 @@ def tables(data: dict[str, Any]) -> str:
             *(f"- {note}" for note in notes if note),
             "",
             "| workload | configuration | TPS (spread) | p95 ms (spread) "
-            "| dbtier TPS ÷ this | this p95 ÷ dbtier p95 |",
-            "|---|---|---:|---:|---:|---:|",
+            "| dbtier TPS ÷ this | per round: median (spread), dbtier ahead "
+            "| this p95 ÷ dbtier p95 |",
+            "|---|---|---:|---:|---:|---:|---:|",
         ]
         workloads = list(
             dict.fromkeys(s["workload"] for s in data["summaries"] if s["engine"] == name)
@@ -55,9 +64,11 @@ def tables(data: dict[str, Any]) -> str:
                 p95_ratio = "" if mine else f"{summary['p95_ms'] / ours['p95_ms']:.2f}×"
                 tps = f"{summary['tps']:.0f} ({summary['tps_min']:.0f}–{summary['tps_max']:.0f})"
                 p95 = f"{summary['p95_ms']:.1f} ({summary['p95_min']:.1f}–{summary['p95_max']:.1f})"
+                per_round = paired.get((name, workload, key))
                 lines.append(
                     f"| {workload if first else ''} | {label} | {tps} | {p95} "
-                    f"| {tps_ratio} | {p95_ratio} |"
+                    f"| {tps_ratio} | {per_round.describe() if per_round else ''} "
+                    f"| {p95_ratio} |"
                 )
                 first = False
         lines += _reads(data, name, labels)
@@ -74,9 +85,6 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
     )
     keys = list(labels)
     rows.sort(key=lambda r: (workloads.index(r["workload"]), keys.index(r["configuration"])))
-
-    def number(value: float | None, digits: int) -> str:
-        return "" if value is None else f"{value:,.{digits}f}"
 
     lines = [
         "",

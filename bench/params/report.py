@@ -85,6 +85,60 @@ def summaries(results: Results) -> dict[tuple[str, str, str], Summary]:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """dbtier's TPS over one configuration's in the same round, over the rounds.
+
+    Configurations are interleaved within each round, so a round's ratio compares runs
+    minutes apart on the same machine; the median of those ratios is not moved by a
+    round that was slow for every configuration, which the ratio of the medians is.
+    """
+
+    median: float
+    low: float
+    high: float
+    wins: int  # rounds where dbtier's design ran more transactions
+    rounds: int
+
+    def describe(self) -> str:
+        """E.g. `1.04× (0.93–1.12), 4/5`."""
+        return f"{self.median:.2f}× ({self.low:.2f}–{self.high:.2f}), {self.wins}/{self.rounds}"
+
+
+def paired_ratios(
+    tps: dict[tuple[str, str, str, int], float],
+) -> dict[tuple[str, str, str], Paired]:
+    """(engine, workload, configuration) -> dbtier ÷ it per round, from (…, round) -> TPS."""
+    found: dict[tuple[str, str, str], Paired] = {}
+    keys = {(engine, workload, key) for engine, workload, key, _ in tps}
+    for engine, workload, key in keys:
+        if key == "dbtier":
+            continue
+        ratios = [
+            tps[(engine, workload, "dbtier", round_)] / value
+            for (e, w, k, round_), value in tps.items()
+            if (e, w, k) == (engine, workload, key)
+            and value > 0
+            and (engine, workload, "dbtier", round_) in tps
+        ]
+        if ratios:
+            found[(engine, workload, key)] = Paired(
+                median=statistics.median(ratios),
+                low=min(ratios),
+                high=max(ratios),
+                wins=sum(ratio > 1 for ratio in ratios),
+                rounds=len(ratios),
+            )
+    return found
+
+
+def sample_tps(results: Results) -> dict[tuple[str, str, str, int], float]:
+    """(engine, workload, configuration, round) -> TPS."""
+    return {
+        (s.engine, s.workload, s.configuration, s.round): s.measurement.tps for s in results.samples
+    }
+
+
+@dataclass(frozen=True)
 class ReadRates:
     """What one workload under one configuration read, per transaction: medians of the rounds.
 
@@ -156,9 +210,6 @@ def reads_table(results: Results, engine: str) -> Table | None:
         table.add_column(column, justify="left" if column in columns[:2] else "right")
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
 
-    def number(value: float | None, digits: int) -> str:
-        return "" if value is None else f"{value:,.{digits}f}"
-
     for workload in workloads:
         first = True
         for configuration in run.configurations:
@@ -179,6 +230,11 @@ def reads_table(results: Results, engine: str) -> Table | None:
     return table
 
 
+def number(value: float | None, digits: int) -> str:
+    """`value` with thousands separators and `digits` decimals; blank where not counted."""
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
 def _spread(low: float, high: float, digits: int) -> str:
     return f"{low:.{digits}f}–{high:.{digits}f}" if high != low else ""
 
@@ -196,8 +252,10 @@ def engine_table(results: Results, engine: str) -> Table:
             column, justify="left" if column in ("workload", "configuration") else "right"
         )
     table.add_column("dbtier TPS ÷ this", justify="right")
+    table.add_column("per round: median (spread), dbtier ahead", justify="right")
     table.add_column("this p95 ÷ dbtier p95", justify="right")
     found = summaries(results)
+    paired = paired_ratios(sample_tps(results))
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
     for workload in workloads:
         ours = found.get((engine, workload, "dbtier"))
@@ -208,6 +266,7 @@ def engine_table(results: Results, engine: str) -> Table:
             is_ours = configuration.key == "dbtier"
             tps_ratio = "" if ours is None or is_ours else f"{ours.tps / summary.tps:.2f}×"
             p95_ratio = "" if ours is None or is_ours else f"{summary.p95_ms / ours.p95_ms:.2f}×"
+            per_round = paired.get((engine, workload, configuration.key))
             table.add_row(
                 workload if index == 0 else "",
                 ("[bold]" if is_ours else "") + configuration.label,
@@ -216,6 +275,7 @@ def engine_table(results: Results, engine: str) -> Table:
                 f"{summary.p95_ms:.2f}",
                 _spread(summary.p95_min, summary.p95_max, 2),
                 tps_ratio,
+                per_round.describe() if per_round else "",
                 p95_ratio,
                 end_section=index == len(run.configurations) - 1,
             )
@@ -227,9 +287,10 @@ def targets_table(results: Results) -> Table:
     table = Table(
         title="Targets (issues 4 and 14): dbtier TPS ÷ baseline TPS (medians)", title_justify="left"
     )
-    for column in ("engine", "workload", "baseline", "ratio", "target", ""):
+    for column in ("engine", "workload", "baseline", "ratio", "target", "", "per round"):
         table.add_column(column)
     found = summaries(results)
+    paired = paired_ratios(sample_tps(results))
     for target in targets(results):
         ours = found.get((target.engine, target.workload, "dbtier"))
         theirs = found.get((target.engine, target.workload, target.baseline))
@@ -237,6 +298,7 @@ def targets_table(results: Results) -> Table:
             continue
         ratio = ours.tps / theirs.tps
         verdict = "[green]met" if ratio >= target.at_least else "[red]missed"
+        per_round = paired.get((target.engine, target.workload, target.baseline))
         table.add_row(
             target.engine,
             target.workload,
@@ -244,6 +306,7 @@ def targets_table(results: Results) -> Table:
             f"{ratio:.2f}×",
             f"≥ {target.at_least:.1f}×",
             verdict,
+            per_round.describe() if per_round else "",
         )
     return table
 
@@ -359,6 +422,10 @@ def to_json(results: Results) -> dict[str, Any]:
             {"engine": e, "workload": w, "configuration": c, **dataclasses.asdict(r)}
             for (e, w, c), r in read_rates(results).items()
         ],
+        "paired": [
+            {"engine": e, "workload": w, "configuration": c, **dataclasses.asdict(r)}
+            for (e, w, c), r in paired_ratios(sample_tps(results)).items()
+        ],
     }
 
 
@@ -378,13 +445,16 @@ __all__ = [
     "EVERY_WORKLOAD_BASELINES",
     "MISSED_MEANS",
     "TARGETS",
+    "Paired",
     "ReadRates",
     "Summary",
     "Target",
     "maintenance_table",
+    "paired_ratios",
     "read_rates",
     "reads_table",
     "render",
+    "sample_tps",
     "save",
     "summaries",
     "targets",
