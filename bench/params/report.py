@@ -108,27 +108,21 @@ def paired_ratios(
     tps: dict[tuple[str, str, str, int], float],
 ) -> dict[tuple[str, str, str], Paired]:
     """(engine, workload, configuration) -> dbtier ÷ it per round, from (…, round) -> TPS."""
-    found: dict[tuple[str, str, str], Paired] = {}
-    keys = {(engine, workload, key) for engine, workload, key, _ in tps}
-    for engine, workload, key in keys:
-        if key == "dbtier":
-            continue
-        ratios = [
-            tps[(engine, workload, "dbtier", round_)] / value
-            for (e, w, k, round_), value in tps.items()
-            if (e, w, k) == (engine, workload, key)
-            and value > 0
-            and (engine, workload, "dbtier", round_) in tps
-        ]
-        if ratios:
-            found[(engine, workload, key)] = Paired(
-                median=statistics.median(ratios),
-                low=min(ratios),
-                high=max(ratios),
-                wins=sum(ratio > 1 for ratio in ratios),
-                rounds=len(ratios),
-            )
-    return found
+    ratios: dict[tuple[str, str, str], list[float]] = {}
+    for (engine, workload, key, round_), value in tps.items():
+        ours = tps.get((engine, workload, "dbtier", round_))
+        if key != "dbtier" and ours is not None and value > 0:
+            ratios.setdefault((engine, workload, key), []).append(ours / value)
+    return {
+        key: Paired(
+            median=statistics.median(found),
+            low=min(found),
+            high=max(found),
+            wins=sum(ratio > 1 for ratio in found),
+            rounds=len(found),
+        )
+        for key, found in ratios.items()
+    }
 
 
 def sample_tps(results: Results) -> dict[tuple[str, str, str, int], float]:
