@@ -47,6 +47,9 @@ SHOWN_SETTINGS = {
         "innodb_flush_log_at_trx_commit",
         "sync_binlog",
         "log_bin",
+        "binlog_format",
+        "binlog_commit_wait_count",
+        "binlog_commit_wait_usec",
         "max_connections",
         "tmp_table_size",
         "table_open_cache",
@@ -336,6 +339,8 @@ def _run_engine(
         engine_run.fresh_data = server.keep_pristine(databases)
         engine_run.load_seconds = time.monotonic() - loading
         server.stop()
+        if isinstance(server, servers.MariaDB):
+            server.binary_log = True
         for round_number in range(1, options.rounds + 1):
             shift = (round_number - 1) % len(configurations)
             order = configurations[shift:] + configurations[:shift]

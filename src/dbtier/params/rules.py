@@ -712,21 +712,29 @@ def parallelism(ctx: DesignContext) -> list[Decision]:
 COMMIT_DELAY_US = 1000
 
 
+def _no_group_commit(ctx: DesignContext, count: int, what: str) -> str | None:
+    """Why a group commit wait would not pay (too few sessions, or too long), or None."""
+    peak = ctx.profile.connections.peak_concurrent
+    p95 = ctx.profile.targets.p95_latency_ms
+    if peak <= count:
+        return (
+            f"{peak} concurrent sessions at peak: {what} rarely has {count} other "
+            "transactions to wait for, so a wait would only add latency."
+        )
+    if COMMIT_DELAY_US / 1000 / p95 > 0.01:
+        return f"a {COMMIT_DELAY_US} µs wait is more than 1% of the {p95:g} ms p95 target."
+    return None
+
+
 def _group_commit(ctx: DesignContext) -> list[Decision]:
     """commit_delay where enough sessions commit at once for several to share one flush."""
     peak = ctx.profile.connections.peak_concurrent
     siblings = int(ctx.effective("commit_siblings"))
     storage = ctx.profile.storage
     budget_share = COMMIT_DELAY_US / 1000 / ctx.profile.targets.p95_latency_ms
-    if peak <= siblings or budget_share > 0.01:
-        why = (
-            f"{peak} concurrent sessions at peak: a flush rarely has {siblings} other "
-            "transactions to wait for, so a delay would only add latency."
-            if peak <= siblings
-            else f"a {COMMIT_DELAY_US} µs delay is more than 1% of the "
-            f"{ctx.profile.targets.p95_latency_ms:g} ms p95 target."
-        )
-        return [Keep("commit_delay", why)]
+    why_not = _no_group_commit(ctx, siblings, "a flush")
+    if why_not is not None:
+        return [Keep("commit_delay", why_not)]
     return [
         Setting(
             "commit_delay",
@@ -739,6 +747,44 @@ def _group_commit(ctx: DesignContext) -> list[Decision]:
             f"({budget_share:.1%} of the {ctx.profile.targets.p95_latency_ms:g} ms p95 target).",
         )
     ]
+
+
+# How many commits end the binary log's group commit wait early (MySQL's
+# binlog_group_commit_sync_no_delay_count, MariaDB's binlog_commit_wait_count): the same
+# number of other sessions PostgreSQL's commit_siblings asks for before it waits.
+BINLOG_GROUP_COMMIT_COUNT = 5
+
+
+def _binlog_group_commit(ctx: DesignContext) -> list[Decision]:
+    """The binlog's group commit wait, where enough sessions commit at once to share a sync.
+
+    RDS keeps a binary log whenever automated backups are on, and sync_binlog = 1 syncs it
+    at every commit group, beside the redo log's flush: the same case as PostgreSQL's
+    commit_delay, with the same wait.
+    """
+    peak = ctx.profile.connections.peak_concurrent
+    count = BINLOG_GROUP_COMMIT_COUNT
+    mariadb = "binlog_commit_wait_count" in ctx.facts.params
+    names = (
+        ("binlog_commit_wait_count", "binlog_commit_wait_usec")
+        if mariadb
+        else ("binlog_group_commit_sync_no_delay_count", "binlog_group_commit_sync_delay")
+    )
+    budget_share = COMMIT_DELAY_US / 1000 / ctx.profile.targets.p95_latency_ms
+    why_not = _no_group_commit(ctx, count, "a binlog sync")
+    if why_not is not None:
+        return [Keep(name, why_not) for name in names]
+    storage = ctx.profile.storage
+    why = (
+        f"RDS keeps a binary log while automated backups are on, and sync_binlog = 1 syncs it "
+        f"for every commit group: on {storage.type} each sync is a write I/O against the "
+        f"volume's {storage.effective_iops} IOPS and a network round trip. With {peak} "
+        f"sessions at peak, a commit waits up to {COMMIT_DELAY_US // 1000} ms, or until "
+        f"{count} commits are ready, so they share one sync "
+        f"({budget_share:.1%} of the {ctx.profile.targets.p95_latency_ms:g} ms p95 target)."
+    )
+    count_name, wait_name = names
+    return [Setting(count_name, str(count), why), Setting(wait_name, str(COMMIT_DELAY_US), why)]
 
 
 def durability(ctx: DesignContext) -> list[Decision]:
@@ -767,6 +813,7 @@ def durability(ctx: DesignContext) -> list[Decision]:
         return [
             Setting("innodb_flush_log_at_trx_commit", "1", why),
             Setting("sync_binlog", "1", why),
+            *_binlog_group_commit(ctx),
         ]
     risk = (
         "durability relaxed by the profile: RISK: an OS crash or failover loses about the "

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dbtier.params import ParameterDesign, design, engine_facts, load_profile, rds_default_values
-from dbtier.params.rules import COMMIT_DELAY_US
+from dbtier.params.rules import BINLOG_GROUP_COMMIT_COUNT, COMMIT_DELAY_US
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -399,6 +399,32 @@ def test_group_commit_on_postgres_with_enough_concurrent_sessions(make_profile: 
     relaxed = design(make_profile(engine="postgres16", durability="relaxed"))
     assert "commit_delay" not in {p.name for p in relaxed.parameters}
     assert "commit_delay" not in {p.name for p in design(make_profile()).parameters}
+
+
+def test_binlog_group_commit_on_mysql_and_mariadb(make_profile: Any) -> None:
+    mysql = design(make_profile(engine="mysql8.4"))
+    assert value(mysql, "binlog_group_commit_sync_delay") == str(COMMIT_DELAY_US)
+    count = str(BINLOG_GROUP_COMMIT_COUNT)
+    assert value(mysql, "binlog_group_commit_sync_no_delay_count") == count
+    rationale = mysql.parameter("binlog_group_commit_sync_delay").rationale
+    assert "30 sessions at peak" in rationale
+    assert "automated backups" in rationale
+    mariadb = design(make_profile(engine="mariadb10.11"))
+    assert value(mariadb, "binlog_commit_wait_usec") == str(COMMIT_DELAY_US)
+    assert value(mariadb, "binlog_commit_wait_count") == count
+    names = {p.name for p in mariadb.parameters}
+    assert "binlog_group_commit_sync_delay" not in names
+    few = design(make_profile(connections__peak_concurrent=BINLOG_GROUP_COMMIT_COUNT))
+    assert "binlog_group_commit_sync_delay" not in {p.name for p in few.parameters}
+    kept = {left.name: left.reason for left in few.left_at_default}
+    assert "only add latency" in kept["binlog_group_commit_sync_delay"]
+    tight = design(make_profile(targets__p95_latency_ms=50))
+    assert "binlog_group_commit_sync_delay" not in {p.name for p in tight.parameters}
+    # Relaxed durability syncs the binlog every 1000 groups, not at each commit.
+    relaxed = design(make_profile(durability="relaxed"))
+    assert "binlog_group_commit_sync_delay" not in {p.name for p in relaxed.parameters}
+    postgres = {p.name for p in design(make_profile(engine="postgres16")).parameters}
+    assert not {n for n in postgres if n.startswith("binlog")}
 
 
 def test_slow_query_logging_from_the_latency_target(make_profile: Any) -> None:
