@@ -339,8 +339,7 @@ def _run_engine(
         engine_run.fresh_data = server.keep_pristine(databases)
         engine_run.load_seconds = time.monotonic() - loading
         server.stop()
-        if isinstance(server, servers.MariaDB):
-            server.binary_log = True
+        server.loaded()
         for round_number in range(1, options.rounds + 1):
             shift = (round_number - 1) % len(configurations)
             order = configurations[shift:] + configurations[:shift]

@@ -118,6 +118,11 @@ class ThrowawayServer(ABC):
         state: the dead rows its writes left would otherwise be vacuumed (purged) under the
         next configuration's settings, at its start, and counted against it."""
 
+    @abstractmethod
+    def loaded(self) -> None:
+        """The data is in: what the timed runs need and the load did not takes effect from
+        the next start."""
+
     def keep_pristine(self, databases: list[str]) -> bool:
         """Set the loaded `databases` aside, so `reset` can give each configuration a copy.
 
@@ -273,9 +278,12 @@ class MariaDB(ThrowawayServer):
     system_user = "mysql"
     # RDS for MySQL and MariaDB keeps a binary log whenever automated backups are on (point-in-
     # time recovery replays it), so every commit also writes and, with sync_binlog = 1, syncs
-    # the binlog. The benchmark's runs do too; the load before them does not (`binary_log`
-    # is set once the data is in), which keeps gigabytes of load events off the disk.
+    # the binlog. The benchmark's runs do too; the load before them does not (`loaded` turns
+    # it on), which keeps gigabytes of load events off the disk.
     binary_log = False
+
+    def loaded(self) -> None:
+        self.binary_log = True
 
     @property
     def socket_path(self) -> Path:
@@ -452,6 +460,10 @@ class Postgres(ThrowawayServer):
                     )
             finally:
                 connection.close()
+
+    def loaded(self) -> None:
+        # The load already ran with everything the timed runs have (WAL as on RDS).
+        return
 
     def settle(self, databases: list[str]) -> None:
         # Vacuumed and analyzed here, a table's dead rows are not left to autovacuum at the

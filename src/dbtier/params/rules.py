@@ -712,6 +712,12 @@ def parallelism(ctx: DesignContext) -> list[Decision]:
 COMMIT_DELAY_US = 1000
 
 
+def _wait_share(ctx: DesignContext) -> str:
+    """The group commit wait as a share of the p95 target, as the rationales put it."""
+    p95 = ctx.profile.targets.p95_latency_ms
+    return f"{COMMIT_DELAY_US / 1000 / p95:.1%} of the {p95:g} ms p95 target"
+
+
 def _no_group_commit(ctx: DesignContext, count: int, what: str) -> str | None:
     """Why a group commit wait would not pay (too few sessions, or too long), or None."""
     peak = ctx.profile.connections.peak_concurrent
@@ -731,7 +737,6 @@ def _group_commit(ctx: DesignContext) -> list[Decision]:
     peak = ctx.profile.connections.peak_concurrent
     siblings = int(ctx.effective("commit_siblings"))
     storage = ctx.profile.storage
-    budget_share = COMMIT_DELAY_US / 1000 / ctx.profile.targets.p95_latency_ms
     why_not = _no_group_commit(ctx, siblings, "a flush")
     if why_not is not None:
         return [Keep("commit_delay", why_not)]
@@ -744,7 +749,7 @@ def _group_commit(ctx: DesignContext) -> list[Decision]:
             f"round trip; with {peak} sessions at peak, a committing backend that sees at "
             f"least {siblings} other open transactions (commit_siblings) waits "
             f"{COMMIT_DELAY_US // 1000} ms so the commits ready by then share one flush "
-            f"({budget_share:.1%} of the {ctx.profile.targets.p95_latency_ms:g} ms p95 target).",
+            f"({_wait_share(ctx)}).",
         )
     ]
 
@@ -770,7 +775,6 @@ def _binlog_group_commit(ctx: DesignContext) -> list[Decision]:
         if mariadb
         else ("binlog_group_commit_sync_no_delay_count", "binlog_group_commit_sync_delay")
     )
-    budget_share = COMMIT_DELAY_US / 1000 / ctx.profile.targets.p95_latency_ms
     why_not = _no_group_commit(ctx, count, "a binlog sync")
     if why_not is not None:
         return [Keep(name, why_not) for name in names]
@@ -781,7 +785,7 @@ def _binlog_group_commit(ctx: DesignContext) -> list[Decision]:
         f"volume's {storage.effective_iops} IOPS and a network round trip. With {peak} "
         f"sessions at peak, a commit waits up to {COMMIT_DELAY_US // 1000} ms, or until "
         f"{count} commits are ready, so they share one sync "
-        f"({budget_share:.1%} of the {ctx.profile.targets.p95_latency_ms:g} ms p95 target)."
+        f"({_wait_share(ctx)})."
     )
     count_name, wait_name = names
     return [Setting(count_name, str(count), why), Setting(wait_name, str(COMMIT_DELAY_US), why)]
