@@ -124,6 +124,12 @@ def parse(argv: list[str]) -> run.Options:
     )
     parser.add_argument("--no-gp3", action="store_true", help="no I/O cap (local disk as it is)")
     parser.add_argument(
+        "--gp3-split",
+        action="store_true",
+        help="cap reads and writes each to the whole budget, as runs before session 13 did "
+        "(default: one budget for both, as gp3 has)",
+    )
+    parser.add_argument(
         "--lock",
         help="hold this flock file (e.g. /work/wt/.bench.lock) around each round only, at "
         "normal priority; load data and wait at nice 19",
@@ -169,6 +175,7 @@ def parse(argv: list[str]) -> run.Options:
         workloads=args.workloads,
         scenario=args.scenario,
         gp3=not args.no_gp3,
+        gp3_shared=not args.gp3_split,
         lock=args.lock,
         ablations=args.ablate,
         port_offset=args.port_offset,

@@ -6,7 +6,17 @@ limits on the block device under its data directory are those figures: cgroup
 v2 ``io.max`` where the ``io`` controller is enabled for this process's cgroup,
 otherwise cgroup v1 ``blkio.throttle.{read,write}_{iops,bps}_device``.
 `measure` checks the cap with sysbench fileio (O_DIRECT random reads for
-IOPS, 1 MiB sequential reads for throughput) in the same cgroup.
+IOPS, 1 MiB sequential reads for throughput, random reads and writes together
+for the shared budget) in the same cgroup.
+
+gp3 has one budget: its 3,000 IOPS and 125 MiB/s are for reads and writes
+together. The kernel caps each direction on its own (v1 and v2 alike), so
+`SharedBudget` holds the sum: every 100 ms it reads what the cgroup issued and
+splits the budget again between the two directions (`next_caps`): each gets its
+share of the recent use, and both may take what neither used. A transaction
+that needs more writes then leaves fewer IOPS for reads, as on the volume.
+Without it (`--gp3-split`, the runs before session 13) reads and writes each
+had the whole budget.
 
 What the kernel throttles: reads (buffered or direct), direct writes and writes
 a process issues itself through fsync. Under cgroup v1, dirty pages the
@@ -20,10 +30,13 @@ Where no cgroup can be made the report says "not emulated" and why.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.params.memory_limit import remove, wrap
@@ -47,6 +60,8 @@ class IoLimit:
     device: str  # "major:minor" of the whole disk under the data directory
     procs_file: Path | None
     reason: str
+    version: str = ""  # "v1" or "v2": which cgroup files hold the caps
+    shared: bool = False  # reads and writes share the budget (SharedBudget holds it)
 
     @property
     def applied(self) -> bool:
@@ -58,7 +73,20 @@ class IoLimit:
         cap = f"{self.iops} IOPS, {self.bytes_per_second // MiB} MiB/s"
         if not self.applied:
             return f"gp3 not emulated ({cap} wanted): {self.reason}"
-        return f"gp3 emulated: {cap} on device {self.device} via {self.reason}"
+        split = (
+            "one budget for reads and writes, re-split every "
+            f"{SHARE_INTERVAL_S * 1000:.0f} ms by use"
+            if self.shared
+            else "each of reads and writes capped alone (--gp3-split)"
+        )
+        return f"gp3 emulated: {cap} ({split}) on device {self.device} via {self.reason}"
+
+    def set_caps(self, caps: Caps) -> None:
+        """Write `caps` to the cgroup (the kernel applies them to I/O from now on)."""
+        if self.procs_file is None:
+            return
+        for file, line in _limit_lines(self.version, self.device, caps).items():
+            (self.procs_file.parent / file).write_text(line)
 
 
 def whole_disk(path: Path) -> str:
@@ -86,13 +114,32 @@ def _candidates() -> list[tuple[Path, str]]:
     return sorted(found, key=lambda item: item[1] != "v2")
 
 
-def _limit_lines(version: str, device: str, iops: int, bps: int) -> dict[str, str]:
+@dataclass(frozen=True)
+class Caps:
+    """One cap per direction and kind, as the kernel holds them."""
+
+    read_iops: int
+    write_iops: int
+    read_bps: int
+    write_bps: int
+
+    @classmethod
+    def each(cls, iops: int, bps: int) -> Caps:
+        """The whole budget for each direction (the caps before any split)."""
+        return cls(iops, iops, bps, bps)
+
+
+def _limit_lines(version: str, device: str, caps: Caps) -> dict[str, str]:
     if version == "v2":
-        return {"io.max": f"{device} riops={iops} wiops={iops} rbps={bps} wbps={bps}"}
+        return {
+            "io.max": f"{device} riops={caps.read_iops} wiops={caps.write_iops} "
+            f"rbps={caps.read_bps} wbps={caps.write_bps}"
+        }
     return {
-        f"blkio.throttle.{direction}_{kind}_device": f"{device} {value}"
-        for direction in ("read", "write")
-        for kind, value in (("iops", iops), ("bps", bps))
+        "blkio.throttle.read_iops_device": f"{device} {caps.read_iops}",
+        "blkio.throttle.write_iops_device": f"{device} {caps.write_iops}",
+        "blkio.throttle.read_bps_device": f"{device} {caps.read_bps}",
+        "blkio.throttle.write_bps_device": f"{device} {caps.write_bps}",
     }
 
 
@@ -110,7 +157,8 @@ def create(name: str, data_path: Path, iops: int, bytes_per_second: int) -> IoLi
         child = parent / name
         try:
             child.mkdir(exist_ok=True)
-            for file, line in _limit_lines(version, device, iops, bytes_per_second).items():
+            caps = Caps.each(iops, bytes_per_second)
+            for file, line in _limit_lines(version, device, caps).items():
                 (child / file).write_text(line)
         except OSError as exc:
             reasons.append(f"cgroup {version} {child}: {exc.strerror}")
@@ -118,7 +166,9 @@ def create(name: str, data_path: Path, iops: int, bytes_per_second: int) -> IoLi
                 child.rmdir()
             continue
         how = "io.max" if version == "v2" else "blkio.throttle.*_device"
-        return IoLimit(iops, bytes_per_second, device, child / "cgroup.procs", f"{how} in {child}")
+        return IoLimit(
+            iops, bytes_per_second, device, child / "cgroup.procs", f"{how} in {child}", version
+        )
     return IoLimit(iops, bytes_per_second, device, None, "; ".join(reasons) or "no cgroup")
 
 
@@ -178,18 +228,136 @@ def counts(limit: IoLimit) -> IoCounts | None:
     )
 
 
+# -- one budget for both directions ---------------------------------------------------------
+
+SHARE_INTERVAL_S = 0.1  # how often SharedBudget splits the budget again
+SHARE_FLOOR = 0.05  # the least share of the budget a direction is left, so none starves
+PRESSURE = 0.9  # recent use at this share of the budget or more: the volume is the bound
+HEADROOM = 1.2  # each direction's cap over its share of the use, so a light one is not held
+GAIN_RANGE = (0.5, 1.5)  # how far the caps' sum may move off the budget to hold the use to it
+
+
+@dataclass(frozen=True)
+class Split:
+    """What `next_caps` carries from one interval to the next, for one kind (IOPS or bytes)."""
+
+    reads: float = 0.0  # recent use per second (averaged with the interval before)
+    writes: float = 0.0
+    gain: float = 1.0
+
+
+def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple[int, int, Split]:
+    """The read and write caps for the next interval, from the use (per second) in the last.
+
+    Each direction's cap is its share of the recent use (at least `SHARE_FLOOR`) with some
+    headroom, plus what neither used (the slack): a direction alone can use the whole
+    budget, one that needs more grows into the slack or the headroom, and a light one is
+    not held below what it asks. Neither cap is above the whole budget. While the recent use
+    is at the budget, a gain scales both caps until the use is the budget: down when the
+    headroom would let the sum past it, up when reads and writes wait on each other (a
+    transaction needs both) and so leave part of their caps unused. Below the budget the
+    gain goes back to 1.
+    """
+    recent_reads = (split.reads + reads) / 2
+    recent_writes = (split.writes + writes) / 2
+    recent = recent_reads + recent_writes
+    low, high = GAIN_RANGE
+    gain = split.gain
+    if recent >= PRESSURE * budget and reads + writes > 0:
+        gain = min(high, max(low, gain * math.sqrt(budget / (reads + writes))))
+    else:
+        gain = 1.0 + (gain - 1.0) * 0.8
+    share = recent_reads / recent if recent > 0 else 0.5
+    share = min(1 - SHARE_FLOOR, max(SHARE_FLOOR, share))
+    slack = max(0.0, budget - recent)
+    whole = gain * budget
+    read_cap = min(whole, whole * share * HEADROOM + slack)
+    write_cap = min(whole, whole * (1 - share) * HEADROOM + slack)
+    return (
+        max(1, round(read_cap)),
+        max(1, round(write_cap)),
+        Split(recent_reads, recent_writes, gain),
+    )
+
+
+class SharedBudget:
+    """Holds reads plus writes to the budget of an applied cap, from a thread, once started.
+
+    `limit` is the cap as it then stands (`shared` set), for the servers and the report.
+    """
+
+    def __init__(self, limit: IoLimit) -> None:
+        self.limit = replace(limit, shared=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gp3-budget", daemon=True)
+        self.error: OSError | None = None
+
+    def start(self) -> None:
+        """Start splitting the budget every `SHARE_INTERVAL_S`."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, and leave each direction the whole budget again (never raises)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        with contextlib.suppress(OSError):
+            self.limit.set_caps(Caps.each(self.limit.iops, self.limit.bytes_per_second))
+
+    def __enter__(self) -> SharedBudget:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        ios, data = Split(), Split()
+        before, then = counts(self.limit), time.monotonic()
+        try:
+            while not self._stop.wait(SHARE_INTERVAL_S):
+                now, at = counts(self.limit), time.monotonic()
+                if now is None or before is None:
+                    return
+                used, seconds = now.since(before), max(at - then, 1e-3)
+                before, then = now, at
+                read_iops, write_iops, ios = next_caps(
+                    self.limit.iops, ios, used.read_ios / seconds, used.write_ios / seconds
+                )
+                read_bps, write_bps, data = next_caps(
+                    self.limit.bytes_per_second,
+                    data,
+                    used.read_bytes / seconds,
+                    used.write_bytes / seconds,
+                )
+                self.limit.set_caps(Caps(read_iops, write_iops, read_bps, write_bps))
+        except OSError as exc:  # the cgroup went away under the thread: caps stay as they were
+            self.error = exc
+
+
+# -- checking the cap ----------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class CapCheck:
     """What sysbench fileio measured inside the cgroup."""
 
     random_read_iops: float
     sequential_read_bytes_per_second: float
+    # 16 KiB random reads and writes at once (3:2, fileio's mix): reads + writes per second
+    mixed_iops: float | None = None
 
     def describe(self) -> str:
+        mixed = (
+            ""
+            if self.mixed_iops is None
+            else f", {self.mixed_iops:,.0f} IOPS of reads and writes together (16 KiB random, 3:2)"
+        )
         return (
             f"measured in the cgroup: {self.random_read_iops:,.0f} IOPS "
             "(16 KiB random reads, O_DIRECT), "
             f"{self.sequential_read_bytes_per_second / MiB:,.0f} MiB/s (1 MiB sequential reads)"
+            + mixed
         )
 
 
@@ -216,24 +384,38 @@ def measure(limit: IoLimit, directory: Path, seconds: int = 3) -> CapCheck:
             directory,
             [*common, "--file-test-mode=seqrd", "--file-block-size=1048576", "run"],
         )
+        mixed = _fileio(
+            limit, directory, [*common, "--file-test-mode=rndrw", "--file-fsync-freq=0", "run"]
+        )
     finally:
         with contextlib.suppress(OSError):
             _fileio(limit, directory, ["cleanup"])
     reads = re.search(r"reads/s:\s+([\d.]+)", rnd)
     mib = re.search(r"read, MiB/s:\s+([\d.]+)", seq)
-    if reads is None or mib is None:
-        raise OSError("sysbench fileio printed no read rate")
-    return CapCheck(float(reads.group(1)), float(mib.group(1)) * MiB)
+    mixed_reads = re.search(r"reads/s:\s+([\d.]+)", mixed)
+    mixed_writes = re.search(r"writes/s:\s+([\d.]+)", mixed)
+    if reads is None or mib is None or mixed_reads is None or mixed_writes is None:
+        raise OSError("sysbench fileio printed no read or write rate")
+    return CapCheck(
+        float(reads.group(1)),
+        float(mib.group(1)) * MiB,
+        float(mixed_reads.group(1)) + float(mixed_writes.group(1)),
+    )
 
 
 __all__ = [
+    "SHARE_INTERVAL_S",
     "CapCheck",
+    "Caps",
     "IoCounts",
     "IoLimit",
+    "SharedBudget",
+    "Split",
     "counts",
     "create",
     "gp3_throughput_bytes",
     "measure",
+    "next_caps",
     "remove",
     "whole_disk",
     "wrap",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,8 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
     lines = [
         "",
         "| workload | configuration | pages read / txn | missed % | volume reads / txn "
-        "| volume reads/s | volume writes/s |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| volume reads/s | volume writes/s | volume I/O / txn |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     previous = ""
     for row in rows:
@@ -100,10 +101,26 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
             f"| {'**' + label + '**' if row['configuration'] == 'dbtier' else label} "
             f"| {number(row['pages'], 1)} | {number(row['missed_percent'], 1)} "
             f"| {number(row['device_reads'], 2)} | {number(row['device_reads_per_s'], 0)} "
-            f"| {number(row['device_writes_per_s'], 0)} |"
+            f"| {number(row['device_writes_per_s'], 0)} "
+            f"| {number(row.get('device_ios') or _ios(data, row), 2)} |"
         )
         previous = row["workload"]
     return lines
+
+
+def _ios(data: dict[str, Any], row: dict[str, Any]) -> float | None:
+    """Read and write requests per transaction, from the samples of a file saved before the
+    reads rows carried them (session 13); None where the run counted no device I/O."""
+    values = [
+        (s["reads"]["device_reads"] + s["reads"]["device_writes"])
+        / s["measurement"]["transactions"]
+        for s in data["samples"]
+        if (s["engine"], s["workload"], s["configuration"])
+        == (row["engine"], row["workload"], row["configuration"])
+        and "device_writes" in s.get("reads", {})
+        and s["measurement"]["transactions"] > 0
+    ]
+    return statistics.median(values) if values else None
 
 
 def main(argv: list[str] | None = None) -> int:

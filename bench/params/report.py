@@ -146,6 +146,9 @@ class ReadRates:
     device_reads_per_s: float | None
     device_writes_per_s: float | None
     rounds: int
+    # read and write requests to the volume per transaction: what each transaction takes of
+    # gp3's one IOPS budget (a volume-bound run's TPS is the budget over this)
+    device_ios: float | None = None
 
 
 def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
@@ -168,6 +171,12 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             ]
             return median(values) if values else None
 
+        ios = [
+            (s.reads["device_reads"] + s.reads["device_writes"]) / s.measurement.transactions
+            for s in group
+            if "device_reads" in s.reads and "device_writes" in s.reads
+        ]
+
         found[key] = ReadRates(
             pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
             missed_percent=median(
@@ -178,6 +187,7 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             device_reads_per_s=device("device_reads", "second"),
             device_writes_per_s=device("device_writes", "second"),
             rounds=len(group),
+            device_ios=median(ios) if ios else None,
         )
     return found
 
@@ -196,11 +206,12 @@ def reads_table(results: Results, engine: str) -> Table | None:
         return None
     table = Table(
         title=f"{engine}: reads during the timed runs, per transaction (medians of the rounds);"
-        f" missed = {MISSED_MEANS.get(engine, 'outside the cache')}",
+        f" missed = {MISSED_MEANS.get(engine, 'outside the cache')}; volume I/O = read and"
+        " write requests per transaction, what each takes of gp3's one budget",
         title_justify="left",
     )
     columns = ("workload", "configuration", "pages", "missed %", "volume reads", "reads/s")
-    for column in (*columns, "writes/s"):
+    for column in (*columns, "writes/s", "volume I/O"):
         table.add_column(column, justify="left" if column in columns[:2] else "right")
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
 
@@ -218,6 +229,7 @@ def reads_table(results: Results, engine: str) -> Table | None:
                 number(rate.device_reads, 2),
                 number(rate.device_reads_per_s, 0),
                 number(rate.device_writes_per_s, 0),
+                number(rate.device_ios, 2),
             )
             first = False
         table.add_section()

@@ -94,6 +94,7 @@ class Options:
         "fits"  # which profiles: "fits" (<engine>.yaml) or "larger" (<engine>-larger.yaml)
     )
     gp3: bool = True  # cap the servers' I/O to the profile's gp3 IOPS and throughput
+    gp3_shared: bool = True  # one budget for reads and writes (False: each capped alone)
     lock: str | None = None  # hold this flock file around each round (and nice 19 outside)
     # dbtier with these values, too: one more configuration per mapping
     ablations: list[dict[str, str]] = field(default_factory=list)
@@ -309,6 +310,7 @@ def _run_engine(
         else f"not constrained ({limit.reason})"
     )
     io = None
+    budget: io_limit.SharedBudget | None = None
     if options.gp3:
         io = io_limit.create(
             f"dbtier-bench-{engine}-{os.getpid()}",
@@ -316,6 +318,9 @@ def _run_engine(
             profile.storage.effective_iops,
             io_limit.gp3_throughput_bytes(profile.storage),
         )
+        if options.gp3_shared and io.applied:
+            budget = io_limit.SharedBudget(io)
+            io = budget.limit
         engine_run.io_limit = io.describe()
     else:
         engine_run.io_limit = "gp3 not emulated (--no-gp3): local disk, no cap"
@@ -324,6 +329,8 @@ def _run_engine(
     work = workloads.for_engine(engine, options.sizes)
     databases = list(dict.fromkeys(w.database for w in work))
     try:
+        if budget is not None:
+            budget.start()
         progress.update(task, description=f"{engine}: initializing and loading data")
         server.initialize()
         server.start("")
@@ -365,6 +372,8 @@ def _run_engine(
     finally:
         server.destroy()
         memory_limit.remove(limit)
+        if budget is not None:
+            budget.stop()
         if io is not None:
             io_limit.remove(io)
 
