@@ -130,6 +130,12 @@ def parse(argv: list[str]) -> run.Options:
         "(default: one budget for both, as gp3 has)",
     )
     parser.add_argument(
+        "--gp3-trace",
+        metavar="FILE",
+        help="append one JSON line per 100 ms to FILE: the I/O issued and the read/write "
+        "caps the shared budget set (to see how it splits through a checkpoint)",
+    )
+    parser.add_argument(
         "--lock",
         help="hold this flock file (e.g. /work/wt/.bench.lock) around each round only, at "
         "normal priority; load data and wait at nice 19",
@@ -149,6 +155,8 @@ def parse(argv: list[str]) -> run.Options:
         help="add this to the ports 3307/5433 (two runs of one engine at once)",
     )
     args = parser.parse_args(argv)
+    if args.gp3_trace is not None and (args.no_gp3 or args.gp3_split):
+        parser.error("--gp3-trace traces the shared budget: not with --no-gp3 or --gp3-split")
     if not 0 <= args.port_offset <= 1000:
         parser.error("--port-offset must be between 0 and 1000")
     sizes = QUICK if args.quick else (LARGER if args.scenario == "larger" else FULL)
@@ -176,6 +184,7 @@ def parse(argv: list[str]) -> run.Options:
         scenario=args.scenario,
         gp3=not args.no_gp3,
         gp3_shared=not args.gp3_split,
+        gp3_trace=args.gp3_trace,
         lock=args.lock,
         ablations=args.ablate,
         port_offset=args.port_offset,

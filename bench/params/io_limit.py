@@ -30,6 +30,7 @@ Where no cgroup can be made the report says "not emulated" and why.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
@@ -81,12 +82,35 @@ class IoLimit:
         )
         return f"gp3 emulated: {cap} ({split}) on device {self.device} via {self.reason}"
 
-    def set_caps(self, caps: Caps) -> None:
-        """Write `caps` to the cgroup (the kernel applies them to I/O from now on)."""
+    def set_caps(self, caps: Caps, before: Caps | None = None) -> None:
+        """Write `caps` to the cgroup (the kernel applies them to I/O from now on).
+
+        With `before` (the caps in force), only the files whose line changes are written.
+        """
         if self.procs_file is None:
             return
+        old = {} if before is None else _limit_lines(self.version, self.device, before)
         for file, line in _limit_lines(self.version, self.device, caps).items():
-            (self.procs_file.parent / file).write_text(line)
+            if old.get(file) != line:
+                (self.procs_file.parent / file).write_text(line)
+
+    def blocked(self) -> bool:
+        """Whether a thread in the cgroup sleeps uninterruptibly (state D: waiting on I/O)."""
+        if self.procs_file is None:
+            return False
+        tasks = self.procs_file.parent / ("tasks" if self.version == "v1" else "cgroup.threads")
+        try:
+            tids = tasks.read_text().split()
+        except OSError:
+            return False
+        for tid in tids:
+            try:
+                stat = Path(f"/proc/{tid}/stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            if stat[stat.rindex(")") + 2 :].startswith("D"):
+                return True
+        return False
 
 
 def whole_disk(path: Path) -> str:
@@ -129,11 +153,18 @@ class Caps:
         return cls(iops, iops, bps, bps)
 
 
+NO_CAPS = Caps(0, 0, 0, 0)  # no limit in either direction (what `_limit_lines` writes for 0)
+
+
 def _limit_lines(version: str, device: str, caps: Caps) -> dict[str, str]:
     if version == "v2":
+
+        def v2(value: int) -> str:
+            return str(value) if value > 0 else "max"
+
         return {
-            "io.max": f"{device} riops={caps.read_iops} wiops={caps.write_iops} "
-            f"rbps={caps.read_bps} wbps={caps.write_bps}"
+            "io.max": f"{device} riops={v2(caps.read_iops)} wiops={v2(caps.write_iops)} "
+            f"rbps={v2(caps.read_bps)} wbps={v2(caps.write_bps)}"
         }
     return {
         "blkio.throttle.read_iops_device": f"{device} {caps.read_iops}",
@@ -232,9 +263,15 @@ def counts(limit: IoLimit) -> IoCounts | None:
 
 SHARE_INTERVAL_S = 0.1  # how often SharedBudget splits the budget again
 SHARE_FLOOR = 0.05  # the least share of the budget a direction is left, so none starves
-PRESSURE = 0.9  # recent use at this share of the budget or more: the volume is the bound
-HEADROOM = 1.2  # each direction's cap over its share of the use, so a light one is not held
+HUNGRY = 0.9  # a direction that used this share of its cap or more may want more than it had
+HEADROOM = 1.2  # a satisfied direction's cap over its recent use, so it is not held back
+PRESSURE = 0.8  # use at this share of the budget or more, and more asked: the volume is the bound
 GAIN_RANGE = (0.5, 1.5)  # how far the caps' sum may move off the budget to hold the use to it
+# No request issued for this long while a thread of the cgroup waits on I/O: the throttle
+# holds it. Seen on Linux 6.18 (cgroup v1) under PostgreSQL: the checkpointer's and a
+# backend's fsync waited minutes with the caps at the whole budget and nothing issued,
+# and went on at once when the caps were lifted. A real stall of the volume is unaffected.
+STALL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -244,39 +281,61 @@ class Split:
     reads: float = 0.0  # recent use per second (averaged with the interval before)
     writes: float = 0.0
     gain: float = 1.0
+    read_cap: float = 0.0  # the caps in force (0: none set yet, each had the whole budget)
+    write_cap: float = 0.0
 
 
 def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple[int, int, Split]:
     """The read and write caps for the next interval, from the use (per second) in the last.
 
-    Each direction's cap is its share of the recent use (at least `SHARE_FLOOR`) with some
-    headroom, plus what neither used (the slack): a direction alone can use the whole
-    budget, one that needs more grows into the slack or the headroom, and a light one is
-    not held below what it asks. Neither cap is above the whole budget. While the recent use
-    is at the budget, a gain scales both caps until the use is the budget: down when the
-    headroom would let the sum past it, up when reads and writes wait on each other (a
-    transaction needs both) and so leave part of their caps unused. Below the budget the
-    gain goes back to 1.
+    A fair share of one queue, as a volume serving two kinds of request gives (max-min):
+    a direction that used less than `HUNGRY` of its cap is *satisfied* and keeps its recent
+    use with `HEADROOM` (at least `SHARE_FLOOR` of the budget); a *hungry* one (it used its
+    cap, so it may want more) gets what the other does not use, and two hungry ones get
+    half each. A direction held to the floor by the other's burst is hungry the next
+    interval and has its half 100 ms later, whatever the split was before: the split
+    follows what each direction asks now, not its history. While the volume is saturated
+    a gain scales the caps until the use is the budget: up when reads and writes wait on
+    each other (a transaction needs both) and so leave part of their caps unused. When
+    neither is hungry, each may also take what neither uses (the slack), and the gain goes
+    back to 1. Neither cap is ever above the whole budget times the gain.
     """
     recent_reads = (split.reads + reads) / 2
     recent_writes = (split.writes + writes) / 2
-    recent = recent_reads + recent_writes
+    read_hungry = reads >= HUNGRY * (split.read_cap or budget)
+    write_hungry = writes >= HUNGRY * (split.write_cap or budget)
+    floor = SHARE_FLOOR * budget
+    # what a satisfied direction wants: a rise at once, a fall averaged over two intervals
+    read_want = max(floor, max(reads, recent_reads) * HEADROOM)
+    write_want = max(floor, max(writes, recent_writes) * HEADROOM)
+    asked_more = read_hungry or write_hungry or read_want + write_want > split.gain * budget
     low, high = GAIN_RANGE
     gain = split.gain
-    if recent >= PRESSURE * budget and reads + writes > 0:
+    if asked_more and reads + writes >= PRESSURE * budget:
         gain = min(high, max(low, gain * math.sqrt(budget / (reads + writes))))
     else:
         gain = 1.0 + (gain - 1.0) * 0.8
-    share = recent_reads / recent if recent > 0 else 0.5
-    share = min(1 - SHARE_FLOOR, max(SHARE_FLOOR, share))
-    slack = max(0.0, budget - recent)
     whole = gain * budget
-    read_cap = min(whole, whole * share * HEADROOM + slack)
-    write_cap = min(whole, whole * (1 - share) * HEADROOM + slack)
+    if read_hungry and write_hungry:
+        read_cap = write_cap = whole / 2
+    elif read_hungry:
+        write_cap = min(write_want, whole / 2)
+        read_cap = max(whole / 2, whole - min(recent_writes, write_cap))
+    elif write_hungry:
+        read_cap = min(read_want, whole / 2)
+        write_cap = max(whole / 2, whole - min(recent_reads, read_cap))
+    else:
+        slack = max(0.0, budget - recent_reads - recent_writes)
+        read_cap, write_cap = read_want + slack, write_want + slack
+        if read_want + write_want > whole:  # both near their fair share: scale to the budget
+            read_cap, write_cap = (
+                whole * want / (read_want + write_want) for want in (read_want, write_want)
+            )
+    read_cap, write_cap = min(whole, read_cap), min(whole, write_cap)
     return (
         max(1, round(read_cap)),
         max(1, round(write_cap)),
-        Split(recent_reads, recent_writes, gain),
+        Split(recent_reads, recent_writes, gain, read_cap, write_cap),
     )
 
 
@@ -286,11 +345,13 @@ class SharedBudget:
     `limit` is the cap as it then stands (`shared` set), for the servers and the report.
     """
 
-    def __init__(self, limit: IoLimit) -> None:
+    def __init__(self, limit: IoLimit, trace: Path | None = None) -> None:
         self.limit = replace(limit, shared=True)
+        self.trace = trace  # where to append one JSON line per interval (use and caps)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gp3-budget", daemon=True)
         self.error: OSError | None = None
+        self.stalls: list[float] = []  # seconds from the start at which a stall was lifted
 
     def start(self) -> None:
         """Start splitting the budget every `SHARE_INTERVAL_S`."""
@@ -314,6 +375,9 @@ class SharedBudget:
     def _run(self) -> None:
         ios, data = Split(), Split()
         before, then = counts(self.limit), time.monotonic()
+        began = moved = then
+        written: Caps | None = Caps.each(self.limit.iops, self.limit.bytes_per_second)
+        trace = None if self.trace is None else self.trace.open("a", buffering=1)
         try:
             while not self._stop.wait(SHARE_INTERVAL_S):
                 now, at = counts(self.limit), time.monotonic()
@@ -321,6 +385,17 @@ class SharedBudget:
                     return
                 used, seconds = now.since(before), max(at - then, 1e-3)
                 before, then = now, at
+                if used.read_ios or used.write_ios:
+                    moved = at
+                elif at - moved >= STALL_S and self.limit.blocked():
+                    # The kernel's throttle has held a request with the caps well above the
+                    # use (see STALL_S): lift every cap for one interval to let it through.
+                    self.limit.set_caps(NO_CAPS, written)
+                    written, moved = NO_CAPS, at
+                    self.stalls.append(round(at - began, 1))
+                    if trace is not None:
+                        trace.write(json.dumps({"t": round(at - began, 2), "stall": True}) + "\n")
+                    continue
                 read_iops, write_iops, ios = next_caps(
                     self.limit.iops, ios, used.read_ios / seconds, used.write_ios / seconds
                 )
@@ -330,9 +405,29 @@ class SharedBudget:
                     used.read_bytes / seconds,
                     used.write_bytes / seconds,
                 )
-                self.limit.set_caps(Caps(read_iops, write_iops, read_bps, write_bps))
+                caps = Caps(read_iops, write_iops, read_bps, write_bps)
+                self.limit.set_caps(caps, written)
+                written = caps
+                if trace is not None:
+                    used_iops = (round(used.read_ios / seconds), round(used.write_ios / seconds))
+                    used_bps = (used.read_bytes / seconds, used.write_bytes / seconds)
+                    trace.write(
+                        json.dumps(
+                            {
+                                "t": round(at - began, 2),
+                                "iops": used_iops,
+                                "iops_caps": (read_iops, write_iops),
+                                "mib_s": [round(b / MiB, 1) for b in used_bps],
+                                "mib_s_caps": [round(b / MiB, 1) for b in (read_bps, write_bps)],
+                            }
+                        )
+                        + "\n"
+                    )
         except OSError as exc:  # the cgroup went away under the thread: caps stay as they were
             self.error = exc
+        finally:
+            if trace is not None:
+                trace.close()
 
 
 # -- checking the cap ----------------------------------------------------------------------

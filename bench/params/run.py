@@ -16,6 +16,7 @@ import fcntl
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import structlog
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -95,6 +97,7 @@ class Options:
     )
     gp3: bool = True  # cap the servers' I/O to the profile's gp3 IOPS and throughput
     gp3_shared: bool = True  # one budget for reads and writes (False: each capped alone)
+    gp3_trace: str | None = None  # append the budget's use and caps per interval here
     lock: str | None = None  # hold this flock file around each round (and nice 19 outside)
     # dbtier with these values, too: one more configuration per mapping
     ablations: list[dict[str, str]] = field(default_factory=list)
@@ -173,6 +176,71 @@ class Results:
     engine_runs: list[EngineRun] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
     seconds: float = 0.0
+
+
+class Status:
+    """Progress: a rich bar on a terminal; elsewhere one JSON line per step on stderr.
+
+    Each line names the step now starting and how long the step before took, so a run
+    under nohup shows where its time goes (loading, settling, copying, prewarm, runs).
+    """
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._bar: Progress | None = None
+        self._task: Any = None
+        self._log: Any = None
+        self._step = ""
+        self._since = time.monotonic()
+        if console.is_terminal:
+            self._bar = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} runs"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+        else:
+            self._log = structlog.wrap_logger(
+                structlog.PrintLogger(sys.stderr),
+                processors=[
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                    structlog.processors.JSONRenderer(),
+                ],
+            ).bind(component="bench.params")
+
+    def __enter__(self) -> Status:
+        if self._bar is not None:
+            self._bar.__enter__()
+            self._task = self._bar.add_task("starting", total=self.total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.say("")
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def say(self, step: str) -> None:
+        """`step` starts now; "" ends the one before."""
+        now = time.monotonic()
+        if self._log is not None and self._step:
+            self._log.info(
+                "step",
+                step=self._step,
+                seconds=round(now - self._since, 1),
+                runs=f"{self.done}/{self.total}",
+            )
+        self._step, self._since = step, now
+        if self._bar is not None and step:
+            self._bar.update(self._task, description=step)
+
+    def advance(self) -> None:
+        """One more timed run is done."""
+        self.done += 1
+        if self._bar is not None:
+            self._bar.advance(self._task)
 
 
 def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
@@ -291,7 +359,7 @@ def _measuring(options: Options, engine_run: EngineRun, label: str) -> Iterator[
 
 
 def _run_engine(
-    engine: str, options: Options, base: Path, results: Results, progress: Progress, task: Any
+    engine: str, options: Options, base: Path, results: Results, status: Status
 ) -> None:
     profile = _profile(engine, options.instance_class, options.scenario)
     configurations = [
@@ -319,7 +387,8 @@ def _run_engine(
             io_limit.gp3_throughput_bytes(profile.storage),
         )
         if options.gp3_shared and io.applied:
-            budget = io_limit.SharedBudget(io)
+            trace = None if options.gp3_trace is None else Path(options.gp3_trace)
+            budget = io_limit.SharedBudget(io, trace)
             io = budget.limit
         engine_run.io_limit = io.describe()
     else:
@@ -331,14 +400,14 @@ def _run_engine(
     try:
         if budget is not None:
             budget.start()
-        progress.update(task, description=f"{engine}: initializing and loading data")
+        status.say(f"{engine}: initializing and loading data")
         server.initialize()
         server.start("")
         loading = time.monotonic()
         prepared: set[str] = set()
         for workload in work:
             if workload.database not in prepared:
-                progress.update(task, description=f"{engine}: loading {workload.database}")
+                status.say(f"{engine}: loading {workload.database}")
                 workload.prepare(server)
                 prepared.add(workload.database)
         engine_run.data_bytes = _data_bytes(server, databases)
@@ -352,7 +421,7 @@ def _run_engine(
             order = configurations[shift:] + configurations[:shift]
             with _measuring(options, engine_run, f"round {round_number}"):
                 if round_number == 1 and io is not None and io.applied:
-                    progress.update(task, description=f"{engine}: checking the I/O cap")
+                    status.say(f"{engine}: checking the I/O cap")
                     engine_run.io_check = io_limit.measure(io, base / "fileio").describe()
                 _run_round(
                     engine,
@@ -364,8 +433,7 @@ def _run_engine(
                     round_number,
                     engine_run,
                     results,
-                    progress,
-                    task,
+                    status,
                     io,
                 )
         engine_run.peak_memory_bytes = memory_limit.peak_usage(limit)
@@ -374,6 +442,14 @@ def _run_engine(
         memory_limit.remove(limit)
         if budget is not None:
             budget.stop()
+            if budget.stalls:
+                engine_run.io_limit += (
+                    f"; the kernel's throttle stalled {len(budget.stalls)} times (no I/O for "
+                    f"{io_limit.STALL_S:.0f} s, a thread waiting) and was lifted for "
+                    f"{io_limit.SHARE_INTERVAL_S * 1000:.0f} ms each time, at "
+                    + ", ".join(f"{t:.0f}" for t in budget.stalls[:20])
+                    + " s"
+                )
         if io is not None:
             io_limit.remove(io)
 
@@ -388,22 +464,17 @@ def _run_round(
     round_number: int,
     engine_run: EngineRun,
     results: Results,
-    progress: Progress,
-    task: Any,
+    status: Status,
     io: io_limit.IoLimit | None,
 ) -> None:
     """One round: each configuration in `order` in turn, every workload under it."""
     databases = list(dict.fromkeys(w.database for w in work))
     timed = [w for w in work if _selected(options, w.name)]
     for configuration in order:
-        progress.update(
-            task, description=f"{engine} r{round_number}: {configuration.label}: starting"
-        )
+        status.say(f"{engine} r{round_number}: {configuration.label}: starting")
         server.start(configuration.fragment(profile.engine))
         if engine_run.fresh_data:
-            progress.update(
-                task, description=f"{engine} r{round_number}: {configuration.label}: copying data"
-            )
+            status.say(f"{engine} r{round_number}: {configuration.label}: copying data")
             server.reset(databases)
         engine_run.settings[configuration.key] = _read_settings(server, SHOWN_SETTINGS[engine])
         for workload in timed:
@@ -412,11 +483,11 @@ def _run_round(
             # the start: the timed run sees the configuration's steady state, not a cache
             # still refilling (at 3,000 IOPS a 1.3 GiB cache takes ~30 s of reads to turn
             # over) from whatever ran before, which would differ by configuration.
-            progress.update(task, description=label + " (prewarm)")
+            status.say(label + " (prewarm)")
             server.prewarm([workload.database])
-            progress.update(task, description=label + " (warm-up)")
+            status.say(label + " (warm-up)")
             workload.run(server, options.warmup)
-            progress.update(task, description=label)
+            status.say(label)
             before = Reads.take(server, io)
             with server.watching_maintenance() as maintenance:
                 measurement = workload.run(server, options.duration)
@@ -432,11 +503,9 @@ def _run_round(
                     reads,
                 )
             )
-            progress.advance(task)
+            status.advance()
         if not engine_run.fresh_data:  # a fresh copy replaces this data at the next start
-            progress.update(
-                task, description=f"{engine} r{round_number}: {configuration.label}: settling"
-            )
+            status.say(f"{engine} r{round_number}: {configuration.label}: settling")
             server.settle(databases)
         server.stop()
 
@@ -471,19 +540,10 @@ def run(options: Options, console: Console) -> Results:
     if options.lock is not None:
         # Loading data and everything between the measured parts runs at the lowest priority.
         os.setpriority(os.PRIO_PROCESS, 0, 19)
-    progress = Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} runs"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
     try:
-        with _sigterm_as_interrupt(), progress:
-            task = progress.add_task("starting", total=steps(options))
+        with _sigterm_as_interrupt(), Status(console, steps(options)) as status:
             for engine in options.engines:
-                _run_engine(engine, options, base, results, progress, task)
+                _run_engine(engine, options, base, results, status)
     finally:
         shutil.rmtree(base, ignore_errors=True)
         results.seconds = time.monotonic() - began

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,3 +149,130 @@ def test_the_kernel_holds_reads_and_writes_to_one_budget(
     assert 0.6 * cgroup.iops < reads + writes < 1.2 * cgroup.iops
     assert writes > SHARE_FLOOR * cgroup.iops
     assert "one budget for reads and writes" in budget.limit.describe()
+
+
+# -- the split follows what each direction asks now -------------------------------------------
+
+
+def _phases(*phases: tuple[int, float, float]) -> list[tuple[float, float]]:
+    """What each interval issued through `phases` of (intervals, read demand, write demand)."""
+    split, reads, writes = Split(), 0.0, 0.0
+    issued = []
+    for intervals, read_demand, write_demand in phases:
+        for _ in range(intervals):
+            read_cap, write_cap, split = next_caps(BUDGET, split, reads, writes)
+            reads, writes = min(read_demand, read_cap), min(write_demand, write_cap)
+            issued.append((reads, writes))
+    return issued
+
+
+def test_a_burst_after_a_long_quiet_gets_its_share_at_once() -> None:
+    """A checkpoint's writes after minutes of reads alone: within 300 ms they have half the
+    volume, not the few per cent their history would give (the law before session 14 held
+    them near 15 % while the reads went on)."""
+    issued = _phases((100, 10_000, 0), (3, 10_000, 10_000))
+    reads, writes = issued[-1]
+    assert writes >= 0.45 * BUDGET
+    assert reads >= 0.45 * BUDGET
+
+
+@given(
+    first=st.tuples(st.floats(0, 20_000), st.floats(0, 20_000)),
+    then=st.tuples(st.floats(BUDGET, 20_000), st.floats(BUDGET, 20_000)),
+)
+def test_two_hungry_directions_share_evenly_whatever_came_before(
+    first: tuple[float, float], then: tuple[float, float]
+) -> None:
+    issued = _phases((50, *first), (5, *then))
+    reads, writes = issued[-1]
+    assert reads == pytest.approx(BUDGET / 2, rel=0.1)
+    assert writes == pytest.approx(BUDGET / 2, rel=0.1)
+
+
+def test_a_light_direction_that_grows_is_not_held_long() -> None:
+    """Writes going from 100 to 600 per second beside saturating reads have their 600 within
+    two intervals, and the reads the rest."""
+    issued = _phases((50, 10_000, 100), (10, 10_000, 600))
+    assert [w for _, w in issued[-8:]] == pytest.approx([600] * 8)
+    assert issued[-1][0] == pytest.approx(BUDGET - 600, rel=0.05)
+
+
+# -- writing the caps, and a throttle that stalls -----------------------------------------------
+
+
+def _fake_cgroup(tmp_path: Path) -> io_limit.IoLimit:
+    """An `IoLimit` whose cgroup v1 files are plain files under `tmp_path`."""
+    (tmp_path / "cgroup.procs").write_text("")
+    (tmp_path / "tasks").write_text("")
+    for name in ("io_serviced", "io_service_bytes"):
+        (tmp_path / f"blkio.throttle.{name}").write_text("254:0 Read 0\n254:0 Write 0\n")
+    limit = io_limit.IoLimit(600, 100 * io_limit.MiB, "254:0", tmp_path / "cgroup.procs", "", "v1")
+    limit.set_caps(io_limit.Caps.each(limit.iops, limit.bytes_per_second))
+    return limit
+
+
+def test_only_changed_caps_are_written(tmp_path: Path) -> None:
+    limit = _fake_cgroup(tmp_path)
+    first = io_limit.Caps.each(600, 100 * io_limit.MiB)
+    limit.set_caps(first)
+    files = sorted(tmp_path.glob("blkio.throttle.*_device"))
+    assert len(files) == 4
+    for file in files:
+        file.unlink()
+    limit.set_caps(io_limit.Caps(600, 300, 100 * io_limit.MiB, 100 * io_limit.MiB), first)
+    assert [f.name for f in tmp_path.glob("blkio.throttle.*_device")] == [
+        "blkio.throttle.write_iops_device"
+    ]
+    assert (tmp_path / "blkio.throttle.write_iops_device").read_text() == "254:0 300"
+
+
+def test_a_stalled_throttle_is_lifted_and_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing issued for `STALL_S` while a thread waits on I/O: every cap is lifted ("0")
+    for one interval, and the stall is counted for the report."""
+    limit = _fake_cgroup(tmp_path)
+    written: list[io_limit.Caps] = []
+    set_caps = io_limit.IoLimit.set_caps
+
+    def recording(
+        self: io_limit.IoLimit, caps: io_limit.Caps, before: io_limit.Caps | None = None
+    ) -> None:
+        written.append(caps)
+        set_caps(self, caps, before)
+
+    monkeypatch.setattr(io_limit.IoLimit, "blocked", lambda self: True)
+    monkeypatch.setattr(io_limit.IoLimit, "set_caps", recording)
+    budget = io_limit.SharedBudget(limit)
+    with budget:
+        for _ in range(50):
+            time.sleep(io_limit.SHARE_INTERVAL_S)
+            if len(budget.stalls) >= 2:
+                break
+    assert budget.error is None
+    assert len(budget.stalls) >= 2
+    assert budget.stalls[0] >= io_limit.STALL_S
+    assert budget.stalls[1] - budget.stalls[0] >= io_limit.STALL_S  # one lift per stall
+    lifted = written.index(io_limit.NO_CAPS)
+    assert written[lifted + 1].read_iops > 0  # the caps are back the interval after
+    # and the budget ends with each direction's whole cap, as before it started
+    assert (tmp_path / "blkio.throttle.write_iops_device").read_text() == "254:0 600"
+
+
+def test_no_stall_while_nothing_waits(tmp_path: Path) -> None:
+    """Idle with no thread in the block layer: nothing is lifted (the fake cgroup's tasks
+    file is empty)."""
+    limit = _fake_cgroup(tmp_path)
+    budget = io_limit.SharedBudget(limit)
+    with budget:
+        time.sleep(io_limit.STALL_S + 0.5)
+    assert budget.stalls == []
+    assert not limit.blocked()
+
+
+def test_blocked_sees_a_thread_in_uninterruptible_sleep(tmp_path: Path) -> None:
+    """`blocked` reads each thread's state from /proc: this process's own threads are
+    running or sleeping interruptibly, not in D."""
+    limit = _fake_cgroup(tmp_path)
+    (tmp_path / "tasks").write_text(f"{os.getpid()}\n999999999\n")
+    assert not limit.blocked()
