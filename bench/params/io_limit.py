@@ -271,7 +271,8 @@ GAIN_RANGE = (0.5, 1.5)  # how far the caps' sum may move off the budget to hold
 # holds it. Seen on Linux 6.18 (cgroup v1) under PostgreSQL: the checkpointer's and a
 # backend's fsync waited minutes with the caps at the whole budget and nothing issued,
 # and went on at once when the caps were lifted. A real stall of the volume is unaffected.
-STALL_S = 1.0
+# Under load no 0.5 s passes without a request, so a gap this long is the throttle's.
+STALL_S = 0.5
 
 
 @dataclass(frozen=True)

@@ -126,12 +126,19 @@ class Reads:
     pages: int  # pages read, from the cache or not
     missed: int  # of those, pages fetched from outside the server's own cache
     device: io_limit.IoCounts | None  # requests the I/O cap counted (None: no cap)
+    stalls: int = 0  # throttle stalls the shared budget has lifted so far
 
     @classmethod
-    def take(cls, server: servers.ThrowawayServer, io: io_limit.IoLimit | None) -> Reads:
+    def take(
+        cls,
+        server: servers.ThrowawayServer,
+        io: io_limit.IoLimit | None,
+        budget: io_limit.SharedBudget | None = None,
+    ) -> Reads:
         """Read the server's counters and its cgroup's I/O now."""
         pages, missed = server.cache_reads()
-        return cls(pages, missed, io_limit.counts(io) if io is not None else None)
+        device = io_limit.counts(io) if io is not None else None
+        return cls(pages, missed, device, len(budget.stalls) if budget is not None else 0)
 
     def since(self, earlier: Reads) -> dict[str, int]:
         """What was read between `earlier` and this reading, for `Sample.reads`."""
@@ -144,6 +151,8 @@ class Reads:
                 "device_writes": device.write_ios,
                 "device_write_bytes": device.write_bytes,
             }
+        if self.stalls > earlier.stalls:
+            found["throttle_stalls"] = self.stalls - earlier.stalls
         return found
 
 
@@ -435,6 +444,7 @@ def _run_engine(
                     results,
                     status,
                     io,
+                    budget,
                 )
         engine_run.peak_memory_bytes = memory_limit.peak_usage(limit)
     finally:
@@ -445,10 +455,17 @@ def _run_engine(
             if budget.stalls:
                 engine_run.io_limit += (
                     f"; the kernel's throttle stalled {len(budget.stalls)} times (no I/O for "
-                    f"{io_limit.STALL_S:.0f} s, a thread waiting) and was lifted for "
+                    f"{io_limit.STALL_S} s, a thread waiting) and was lifted for "
                     f"{io_limit.SHARE_INTERVAL_S * 1000:.0f} ms each time, at "
                     + ", ".join(f"{t:.0f}" for t in budget.stalls[:20])
-                    + " s"
+                    + " s from the start; timed windows with one: "
+                    + str(
+                        sum(
+                            1
+                            for s in results.samples
+                            if s.engine == engine and s.reads.get("throttle_stalls")
+                        )
+                    )
                 )
         if io is not None:
             io_limit.remove(io)
@@ -466,6 +483,7 @@ def _run_round(
     results: Results,
     status: Status,
     io: io_limit.IoLimit | None,
+    budget: io_limit.SharedBudget | None,
 ) -> None:
     """One round: each configuration in `order` in turn, every workload under it."""
     databases = list(dict.fromkeys(w.database for w in work))
@@ -488,10 +506,10 @@ def _run_round(
             status.say(label + " (warm-up)")
             workload.run(server, options.warmup)
             status.say(label)
-            before = Reads.take(server, io)
+            before = Reads.take(server, io, budget)
             with server.watching_maintenance() as maintenance:
                 measurement = workload.run(server, options.duration)
-            reads = Reads.take(server, io).since(before)
+            reads = Reads.take(server, io, budget).since(before)
             results.samples.append(
                 Sample(
                     engine,
