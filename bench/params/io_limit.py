@@ -271,8 +271,11 @@ GAIN_RANGE = (0.5, 1.5)  # how far the caps' sum may move off the budget to hold
 # holds it. Seen on Linux 6.18 (cgroup v1) under PostgreSQL: the checkpointer's and a
 # backend's fsync waited minutes with the caps at the whole budget and nothing issued,
 # and went on at once when the caps were lifted. A real stall of the volume is unaffected.
-# Under load no 0.5 s passes without a request, so a gap this long is the throttle's.
-STALL_S = 0.5
+# Under load no 0.3 s passes without a request, so a gap this long is the throttle's.
+STALL_S = 0.3
+# A cap is written again only when it moves this share of its budget or more: each write
+# re-times the requests the throttle holds, and small moves change nothing that matters.
+REWRITE_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,22 @@ def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple
         max(1, round(read_cap)),
         max(1, round(write_cap)),
         Split(recent_reads, recent_writes, gain, read_cap, write_cap),
+    )
+
+
+def _settled(caps: Caps, written: Caps | None, iops: int, bps: int) -> Caps:
+    """`caps`, keeping each value of `written` that is within `REWRITE_STEP` of its budget."""
+    if written is None or written == NO_CAPS:
+        return caps
+
+    def keep(new: int, old: int, budget: int) -> int:
+        return old if abs(new - old) < REWRITE_STEP * budget else new
+
+    return Caps(
+        keep(caps.read_iops, written.read_iops, iops),
+        keep(caps.write_iops, written.write_iops, iops),
+        keep(caps.read_bps, written.read_bps, bps),
+        keep(caps.write_bps, written.write_bps, bps),
     )
 
 
@@ -406,7 +425,12 @@ class SharedBudget:
                     used.read_bytes / seconds,
                     used.write_bytes / seconds,
                 )
-                caps = Caps(read_iops, write_iops, read_bps, write_bps)
+                caps = _settled(
+                    Caps(read_iops, write_iops, read_bps, write_bps),
+                    written,
+                    self.limit.iops,
+                    self.limit.bytes_per_second,
+                )
                 self.limit.set_caps(caps, written)
                 written = caps
                 if trace is not None:
