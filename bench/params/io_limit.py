@@ -276,6 +276,10 @@ STALL_S = 0.3
 # A cap is written again only when it moves this share of its budget or more: each write
 # re-times the requests the throttle holds, and small moves change nothing that matters.
 REWRITE_STEP = 0.05
+# A direction's cap rising from below this share of the budget is lifted for an instant
+# first: the stalls above began with a request queued at such a cap (a write at the floor
+# beside reads), which the raise did not release. The held requests are few at a low cap.
+RELEASE_BELOW = 0.25
 
 
 @dataclass(frozen=True)
@@ -359,6 +363,24 @@ def _settled(caps: Caps, written: Caps | None, iops: int, bps: int) -> Caps:
     )
 
 
+def _released(caps: Caps, written: Caps | None, iops: int) -> Caps | None:
+    """`written` with no cap in each direction whose IOPS cap rises from below
+    `RELEASE_BELOW` of the budget to `caps`; None when neither does."""
+    if written is None or written == NO_CAPS:
+        return None
+    low = RELEASE_BELOW * iops
+    reads = 0 < written.read_iops < low and caps.read_iops > written.read_iops
+    writes = 0 < written.write_iops < low and caps.write_iops > written.write_iops
+    if not (reads or writes):
+        return None
+    return Caps(
+        0 if reads else written.read_iops,
+        0 if writes else written.write_iops,
+        0 if reads else written.read_bps,
+        0 if writes else written.write_bps,
+    )
+
+
 class SharedBudget:
     """Holds reads plus writes to the budget of an applied cap, from a thread, once started.
 
@@ -431,6 +453,10 @@ class SharedBudget:
                     self.limit.iops,
                     self.limit.bytes_per_second,
                 )
+                released = _released(caps, written, self.limit.iops)
+                if released is not None:
+                    self.limit.set_caps(released, written)
+                    written = released
                 self.limit.set_caps(caps, written)
                 written = caps
                 if trace is not None:

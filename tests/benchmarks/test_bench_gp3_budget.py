@@ -276,3 +276,16 @@ def test_blocked_sees_a_thread_in_uninterruptible_sleep(tmp_path: Path) -> None:
     limit = _fake_cgroup(tmp_path)
     (tmp_path / "tasks").write_text(f"{os.getpid()}\n999999999\n")
     assert not limit.blocked()
+
+
+def test_a_cap_rising_from_low_is_lifted_for_an_instant_first() -> None:
+    """Writes held at the floor and then given more: the write caps are cleared before the
+    new ones are written, so what the throttle queued at the floor goes through; reads, and
+    a raise from a cap that was not low, are written as they are."""
+    mib = io_limit.MiB
+    low = io_limit.Caps(2800, 150, 120 * mib, 6 * mib)
+    raised = io_limit.Caps(1500, 1500, 62 * mib, 62 * mib)
+    assert io_limit._released(raised, low, 3000) == io_limit.Caps(2800, 0, 120 * mib, 0)
+    assert io_limit._released(low, raised, 3000) is None  # lowering: nothing to release
+    assert io_limit._released(raised, raised, 3000) is None
+    assert io_limit._released(raised, io_limit.NO_CAPS, 3000) is None
