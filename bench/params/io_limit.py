@@ -335,10 +335,13 @@ def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple
     else:
         slack = max(0.0, budget - recent_reads - recent_writes)
         read_cap, write_cap = read_want + slack, write_want + slack
-        if read_want + write_want > whole:  # both near their fair share: scale to the budget
-            read_cap, write_cap = (
-                whole * want / (read_want + write_want) for want in (read_want, write_want)
-            )
+        if read_want + write_want > whole:  # more than the budget together: max-min again
+            if read_want <= write_want:
+                read_cap = min(read_want, whole / 2)
+                write_cap = whole - read_cap
+            else:
+                write_cap = min(write_want, whole / 2)
+                read_cap = whole - write_cap
     read_cap, write_cap = min(whole, read_cap), min(whole, write_cap)
     return (
         max(1, round(read_cap)),
@@ -348,12 +351,14 @@ def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple
 
 
 def _settled(caps: Caps, written: Caps | None, iops: int, bps: int) -> Caps:
-    """`caps`, keeping each value of `written` that is within `REWRITE_STEP` of its budget."""
+    """`caps`, keeping each value of `written` that is within `REWRITE_STEP` of its budget
+    (of the value itself, where that is lower: a low cap follows every real move)."""
     if written is None or written == NO_CAPS:
         return caps
 
     def keep(new: int, old: int, budget: int) -> int:
-        return old if abs(new - old) < REWRITE_STEP * budget else new
+        # a move of 5 % of the budget, or of the cap itself where the cap is low
+        return old if abs(new - old) < REWRITE_STEP * min(budget, max(new, old)) else new
 
     return Caps(
         keep(caps.read_iops, written.read_iops, iops),

@@ -289,3 +289,25 @@ def test_a_cap_rising_from_low_is_lifted_for_an_instant_first() -> None:
     assert io_limit._released(low, raised, 3000) is None  # lowering: nothing to release
     assert io_limit._released(raised, raised, 3000) is None
     assert io_limit._released(raised, io_limit.NO_CAPS, 3000) is None
+
+
+def test_a_burst_past_the_caps_does_not_starve_the_other_direction() -> None:
+    """Writes the throttle did not hold (session 14's traces: 30,000 a second for 300 ms at
+    the end of a run, with caps of 750) made the other direction's share vanish when the
+    two wants were scaled together (reads held at 41 IOPS); each direction keeps at least
+    the floor."""
+    split, reads, writes = Split(), 2500.0, 100.0
+    uses = [(2500.0, 100.0)] * 20 + [(800.0, 30_000.0)] * 3 + [(0.0, 0.0)] * 5
+    for reads, writes in uses:
+        read_cap, write_cap, split = next_caps(BUDGET, split, reads, writes)
+        assert read_cap >= SHARE_FLOOR * BUDGET * 0.99
+        assert write_cap >= SHARE_FLOOR * BUDGET * 0.99
+
+
+def test_a_low_cap_follows_every_real_move() -> None:
+    mib = io_limit.MiB
+    written = io_limit.Caps(41, 2000, int(1.5 * mib), 80 * mib)
+    wanted = io_limit.Caps(150, 2010, int(6.25 * mib), 81 * mib)
+    settled = io_limit._settled(wanted, written, 3000, 125 * mib)
+    # the low read caps move to the floor; the write caps' 10 IOPS and 1 MiB/s stay put
+    assert settled == io_limit.Caps(150, 2000, int(6.25 * mib), 80 * mib)
