@@ -12,9 +12,11 @@ for the shared budget) in the same cgroup.
 gp3 has one budget: its 3,000 IOPS and 125 MiB/s are for reads and writes
 together. The kernel caps each direction on its own (v1 and v2 alike), so
 `SharedBudget` holds the sum: every 100 ms it reads what the cgroup issued and
-splits the budget again between the two directions (`next_caps`): each gets its
-share of the recent use, and both may take what neither used. A transaction
-that needs more writes then leaves fewer IOPS for reads, as on the volume.
+splits the budget again between the two directions (`next_caps`) as one queue
+would (max-min): a direction that did not use its cap keeps its use with some
+headroom, one that did gets the rest, two that did get half each. A transaction
+that needs more writes then leaves fewer IOPS for reads, as on the volume. It
+also lifts the caps for 100 ms when the kernel's throttle stalls (`STALL_S`).
 Without it (`--gp3-split`, the runs before session 13) reads and writes each
 had the whole budget.
 
