@@ -16,7 +16,6 @@ import fcntl
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,14 +24,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import structlog
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.params import configs, io_limit, memory_limit, servers, workloads
 from bench.params.configs import Configuration
 from dbtier import params
 from dbtier.errors import DesignError
+from dbtier.progress import Reporter
 
 PORTS = {"mariadb": 3307, "postgres": 5433}
 # How the runs are prewarmed, for the report. Before session 9: every database once per
@@ -192,64 +190,49 @@ class Status:
 
     Each line names the step now starting and how long the step before took, so a run
     under nohup shows where its time goes (loading, settling, copying, prewarm, runs).
+    The bar and the lines are dbtier's own progress reporter's.
     """
 
     def __init__(self, console: Console, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self._bar: Progress | None = None
-        self._task: Any = None
-        self._log: Any = None
+        self._reporter = Reporter(
+            "starting", total=total, unit="runs", console=console, component="bench.params"
+        )
         self._step = ""
         self._since = time.monotonic()
-        if console.is_terminal:
-            self._bar = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total} runs"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            )
-        else:
-            self._log = structlog.wrap_logger(
-                structlog.PrintLogger(sys.stderr),
-                processors=[
-                    structlog.processors.TimeStamper(fmt="iso", utc=True),
-                    structlog.processors.JSONRenderer(),
-                ],
-            ).bind(component="bench.params")
+
+    @property
+    def total(self) -> int:
+        return self._reporter.total or 0
+
+    @property
+    def done(self) -> int:
+        return self._reporter.completed
 
     def __enter__(self) -> Status:
-        if self._bar is not None:
-            self._bar.__enter__()
-            self._task = self._bar.add_task("starting", total=self.total)
+        self._reporter.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.say("")
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
+        self._reporter.__exit__(*exc)
 
     def say(self, step: str) -> None:
         """`step` starts now; "" ends the one before."""
         now = time.monotonic()
-        if self._log is not None and self._step:
-            self._log.info(
+        if self._step:
+            self._reporter.log(
                 "step",
                 step=self._step,
                 seconds=round(now - self._since, 1),
                 runs=f"{self.done}/{self.total}",
             )
         self._step, self._since = step, now
-        if self._bar is not None and step:
-            self._bar.update(self._task, description=step)
+        if step:
+            self._reporter.update(description=step)
 
     def advance(self) -> None:
         """One more timed run is done."""
-        self.done += 1
-        if self._bar is not None:
-            self._bar.advance(self._task)
+        self._reporter.advance()
 
 
 def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:

@@ -16,10 +16,7 @@ writing?); 2 usage errors (bad flag, schema before 0003); 3 the database cannot 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -93,70 +90,23 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
-class _Reporter:
-    """Progress on stderr: a rich bar on a terminal, else one JSON log line per step."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.tty = sys.stderr.isatty()
-        self._bar: Any = None
-        self._task: Any = None
-        self._log: Any = None
-
-    @contextmanager
-    def running(self, total: int | None = None) -> Iterator[_Reporter]:
-        if self.tty:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._bar = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            with self._bar:
-                self._task = self._bar.add_task(self.what, total=total)
-                yield self
-            return
-        import structlog
-
-        self._log = structlog.wrap_logger(
-            structlog.PrintLogger(sys.stderr),
-            processors=[
-                structlog.processors.add_log_level,
-                structlog.processors.TimeStamper(fmt="iso", utc=True),
-                structlog.processors.JSONRenderer(),
-            ],
-        ).bind(component="running-total", command=self.what)
-        yield self
-
-    def step(self, completed: int, total: int, event: str, **fields: Any) -> None:
-        if self._bar is not None:
-            self._bar.update(self._task, completed=completed, total=total)
-        elif self._log is not None:
-            self._log.info(event, completed=completed, total=total, **fields)
-
-
 def _check(engine: Engine, batch_size: int, pace: float) -> Check:
     """`find_drift` with its progress on stderr."""
+    from dbtier.progress import Reporter
     from nippo.service.running_total_repair import find_drift
 
-    reporter = _Reporter("check")
-
     def on_batch(progress: Progress) -> None:
-        reporter.step(
-            progress.users_checked,
-            progress.users_total,
+        reporter.update(completed=progress.users_checked, total=progress.users_total)
+        reporter.log(
             "batch checked",
+            completed=progress.users_checked,
+            total=progress.users_total,
             drifted=progress.drifted,
             batches=progress.batches,
             seconds=round(progress.seconds, 3),
         )
 
-    with reporter.running():
+    with Reporter("check", unit="users", component="running-total", command="check") as reporter:
         return find_drift(engine, batch_size=batch_size, pace=pace, on_batch=on_batch)
 
 
@@ -226,6 +176,7 @@ def repair_command(
     Exit 0 when the repaired learners check clean, 1 when some still drift (code older
     than migration 0003 still writing?), 2 usage, 3 unreachable.
     """
+    from dbtier.progress import Reporter
     from nippo.service.running_total_repair import repair
 
     fmt = _format(fmt, as_json)
@@ -233,15 +184,21 @@ def repair_command(
     try:
         found = _check(engine, batch_size, pace)
         ids = [d.learner_id for d in found.drifted]
-        fixer = _Reporter("repair")
-        done = 0
+        fixer = Reporter(
+            "repair", total=len(ids), unit="learners", component="running-total", command="repair"
+        )
 
         def on_learner(learner_id: int, changed: int) -> None:
-            nonlocal done
-            done += 1
-            fixer.step(done, len(ids), "learner rebuilt", learner_id=learner_id, reports=changed)
+            fixer.advance()
+            fixer.log(
+                "learner rebuilt",
+                completed=fixer.completed,
+                total=len(ids),
+                learner_id=learner_id,
+                reports=changed,
+            )
 
-        with fixer.running(len(ids)):
+        with fixer:
             result = repair(engine, ids, pace=pace, batch_size=batch_size, on_learner=on_learner)
     finally:
         engine.dispose()

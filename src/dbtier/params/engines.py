@@ -79,7 +79,9 @@ class ParamSpec:
         if self.kind == "enum" and value not in self.choices:
             return f"not one of {', '.join(self.choices)}"
         if self.kind == "list" and self.choices:
-            unknown = [item for item in value.split(",") if item.strip() not in self.choices]
+            # An empty list (the engine's own default for shared_preload_libraries) is valid.
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            unknown = [item for item in items if item not in self.choices]
             if unknown:
                 return f"{', '.join(unknown)} not among {', '.join(self.choices)}"
         return None

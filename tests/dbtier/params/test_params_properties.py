@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,3 +64,12 @@ def test_design_is_safe_and_valid_or_refused(data: dict[str, Any]) -> None:
     for parameter in result.parameters:
         facts.spec(parameter.name).check(parameter.value)
     assert result.max_connections >= profile.connections.peak_concurrent
+
+
+def test_a_list_parameter_takes_its_empty_default_and_names_an_unknown_item() -> None:
+    spec = engine_facts("postgres15").spec("shared_preload_libraries")
+    assert spec.engine_default == ""
+    spec.check("")  # no library preloaded: the engine's own default
+    spec.check("pg_stat_statements, auto_explain")
+    with pytest.raises(DesignError, match="pg_nonesuch not among"):
+        spec.check("pg_stat_statements,pg_nonesuch")
