@@ -338,12 +338,11 @@ def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple
         slack = max(0.0, budget - recent_reads - recent_writes)
         read_cap, write_cap = read_want + slack, write_want + slack
         if read_want + write_want > whole:  # more than the budget together: max-min again
-            if read_want <= write_want:
-                read_cap = min(read_want, whole / 2)
-                write_cap = whole - read_cap
-            else:
-                write_cap = min(write_want, whole / 2)
-                read_cap = whole - write_cap
+            smaller = min(read_want, write_want, whole / 2)  # the smaller want, up to half
+            rest = whole - smaller
+            read_cap, write_cap = (
+                (smaller, rest) if read_want <= write_want else (rest, smaller)
+            )
     read_cap, write_cap = min(whole, read_cap), min(whole, write_cap)
     return (
         max(1, round(read_cap)),

@@ -200,14 +200,6 @@ class Status:
         self._step = ""
         self._since = time.monotonic()
 
-    @property
-    def total(self) -> int:
-        return self._reporter.total or 0
-
-    @property
-    def done(self) -> int:
-        return self._reporter.completed
-
     def __enter__(self) -> Status:
         self._reporter.__enter__()
         return self
@@ -224,7 +216,7 @@ class Status:
                 "step",
                 step=self._step,
                 seconds=round(now - self._since, 1),
-                runs=f"{self.done}/{self.total}",
+                runs=f"{self._reporter.completed}/{self._reporter.total}",
             )
         self._step, self._since = step, now
         if step:

@@ -296,7 +296,7 @@ def test_a_burst_past_the_caps_does_not_starve_the_other_direction() -> None:
     the end of a run, with caps of 750) made the other direction's share vanish when the
     two wants were scaled together (reads held at 41 IOPS); each direction keeps at least
     the floor."""
-    split, reads, writes = Split(), 2500.0, 100.0
+    split = Split()
     uses = [(2500.0, 100.0)] * 20 + [(800.0, 30_000.0)] * 3 + [(0.0, 0.0)] * 5
     for reads, writes in uses:
         read_cap, write_cap, split = next_caps(BUDGET, split, reads, writes)
