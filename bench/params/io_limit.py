@@ -340,9 +340,7 @@ def next_caps(budget: float, split: Split, reads: float, writes: float) -> tuple
         if read_want + write_want > whole:  # more than the budget together: max-min again
             smaller = min(read_want, write_want, whole / 2)  # the smaller want, up to half
             rest = whole - smaller
-            read_cap, write_cap = (
-                (smaller, rest) if read_want <= write_want else (rest, smaller)
-            )
+            read_cap, write_cap = (smaller, rest) if read_want <= write_want else (rest, smaller)
     read_cap, write_cap = min(whole, read_cap), min(whole, write_cap)
     return (
         max(1, round(read_cap)),
