@@ -24,23 +24,9 @@ from sqlalchemy.engine import URL
 
 from bench.online_migration import app, data
 from bench.online_migration.load import Load
-from dbtier.testing.servers import ThrowawayServer, process_tree
+from dbtier.testing.servers import ThrowawayServer, cpu_seconds, process_tree
 
 WARMUP_S = 5.0
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """utime + stime of `pid` and its waited-for children, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / TICKS
-
-
-def _cpu(pids: list[int]) -> float:
-    return sum(_cpu_seconds(p) for p in pids)
 
 
 async def _engine(
@@ -61,11 +47,15 @@ async def _engine(
             db = process_tree(server.pid)
             # uvicorn: this process's other children (the server is one of them too)
             uvicorn = [p for p in process_tree(os.getpid()) if p != os.getpid() and p not in db]
-            before = (_cpu(uvicorn), _cpu(db), _cpu([os.getpid()]))
+            before = (cpu_seconds(uvicorn), cpu_seconds(db), cpu_seconds([os.getpid()]))
             t0 = time.monotonic()
             await asyncio.sleep(args.step)
             t1 = time.monotonic()
-            after = (_cpu(uvicorn), _cpu(process_tree(server.pid)), _cpu([os.getpid()]))
+            after = (
+                cpu_seconds(uvicorn),
+                cpu_seconds(process_tree(server.pid)),
+                cpu_seconds([os.getpid()]),
+            )
             stop.set()
             await runner
             whole = load.window(t0, t1)

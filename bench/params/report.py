@@ -149,6 +149,10 @@ class ReadRates:
     # read and write requests to the volume per transaction: what each transaction takes of
     # gp3's one IOPS budget (a volume-bound run's TPS is the budget over this)
     device_ios: float | None = None
+    # the server's CPU (user + system) per transaction, ms: what a transaction costs where
+    # the CPU is the bound, and steadier there than the TPS, which the client's share of the
+    # same cores moves (None in a file saved before session 16)
+    server_cpu_ms: float | None = None
 
 
 def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
@@ -177,6 +181,11 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             if "device_reads" in s.reads and "device_writes" in s.reads
         ]
 
+        cpu = [
+            s.reads["server_cpu_ms"] / s.measurement.transactions
+            for s in group
+            if "server_cpu_ms" in s.reads
+        ]
         found[key] = ReadRates(
             pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
             missed_percent=median(
@@ -188,6 +197,7 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             device_writes_per_s=device("device_writes", "second"),
             rounds=len(group),
             device_ios=median(ios) if ios else None,
+            server_cpu_ms=median(cpu) if cpu else None,
         )
     return found
 
@@ -207,11 +217,12 @@ def reads_table(results: Results, engine: str) -> Table | None:
     table = Table(
         title=f"{engine}: reads during the timed runs, per transaction (medians of the rounds);"
         f" missed = {MISSED_MEANS.get(engine, 'outside the cache')}; volume I/O = read and"
-        " write requests per transaction, what each takes of gp3's one budget",
+        " write requests per transaction, what each takes of gp3's one budget; server CPU ="
+        " the server's CPU ms per transaction",
         title_justify="left",
     )
     columns = ("workload", "configuration", "pages", "missed %", "volume reads", "reads/s")
-    for column in (*columns, "writes/s", "volume I/O"):
+    for column in (*columns, "writes/s", "volume I/O", "server CPU"):
         table.add_column(column, justify="left" if column in columns[:2] else "right")
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
 
@@ -230,6 +241,7 @@ def reads_table(results: Results, engine: str) -> Table | None:
                 number(rate.device_reads_per_s, 0),
                 number(rate.device_writes_per_s, 0),
                 number(rate.device_ios, 2),
+                number(rate.server_cpu_ms, 2),
             )
             first = False
         table.add_section()

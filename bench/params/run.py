@@ -125,6 +125,7 @@ class Reads:
     missed: int  # of those, pages fetched from outside the server's own cache
     device: io_limit.IoCounts | None  # requests the I/O cap counted (None: no cap)
     stalls: int = 0  # throttle stalls the shared budget has lifted so far
+    cpu: float = 0.0  # the server's CPU seconds so far (its processes, user and system)
 
     @classmethod
     def take(
@@ -136,7 +137,8 @@ class Reads:
         """Read the server's counters and its cgroup's I/O now."""
         pages, missed = server.cache_reads()
         device = io_limit.counts(io) if io is not None else None
-        return cls(pages, missed, device, len(budget.stalls) if budget is not None else 0)
+        stalls = len(budget.stalls) if budget is not None else 0
+        return cls(pages, missed, device, stalls, server.cpu_seconds())
 
     def since(self, earlier: Reads) -> dict[str, int]:
         """What was read between `earlier` and this reading, for `Sample.reads`."""
@@ -149,6 +151,8 @@ class Reads:
                 "device_writes": device.write_ios,
                 "device_write_bytes": device.write_bytes,
             }
+        if self.cpu > 0:
+            found["server_cpu_ms"] = round(1000 * (self.cpu - earlier.cpu))
         if self.stalls > earlier.stalls:
             found["throttle_stalls"] = self.stalls - earlier.stalls
         return found

@@ -25,6 +25,7 @@ import psycopg
 import pymysql
 
 from bench.params import io_limit, memory_limit
+from dbtier.testing.servers import cpu_seconds, process_tree
 
 _READY_TIMEOUT_S = 180.0
 _STOP_TIMEOUT_S = 300.0
@@ -144,6 +145,18 @@ class ThrowawayServer(ABC):
         the difference of two readings around it. Outside the cache means the volume for
         InnoDB (O_DIRECT), the operating system's page cache or the volume for PostgreSQL.
         """
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU seconds the server has used since it started: its threads,
+        its processes and those it has reaped (0 when it is not running).
+
+        A timed run's share is the difference of two readings around it. Read it after
+        `cache_reads`, which on PostgreSQL waits until the client's backends are gone: a
+        backend's CPU then counts in the postmaster's (reaped) children.
+        """
+        if self.process is None:
+            return 0.0
+        return cpu_seconds(process_tree(self.process.pid))
 
     # True where `maintenance` can see something; elsewhere no watch runs beside a timed run.
     watches_maintenance = False

@@ -49,6 +49,7 @@ from dbtier.testing.servers import (
     ThrowawayMariaDB,
     ThrowawayPostgres,
     ThrowawayServer,
+    cpu_seconds,
     process_tree,
 )
 from nippo.auth import Caller
@@ -209,17 +210,9 @@ class Pinning:
                         os.sched_setaffinity(int(task.name), cpus)
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """User and system CPU seconds of `pid` and every process under it (threads and reaped
-    children included), from /proc."""
-    if pid is None:
-        return 0.0
-    ticks = 0
-    for process in process_tree(pid):
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
+def tree_cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds of `pid` and every process under it (0 without one)."""
+    return 0.0 if pid is None else cpu_seconds(process_tree(pid))
 
 
 def wrk(
@@ -346,13 +339,13 @@ class Bench:
         wrk(base + path, token, connections=o.connections, seconds=o.warmup, pinning=self.pinning)
         time.sleep(SETTLE_S)
         before = load()
-        app_cpu, db_cpu = cpu_seconds(app.pid), cpu_seconds(self.db_pid)
+        app_cpu, db_cpu = tree_cpu_seconds(app.pid), tree_cpu_seconds(self.db_pid)
         rps, non_2xx, errors, p50, p99 = wrk(
             base + path, token, connections=o.connections, seconds=o.duration, pinning=self.pinning
         )
         answers = max(rps * o.duration, 1.0)
-        app_ms = (cpu_seconds(app.pid) - app_cpu) * 1000 / answers
-        db_ms = (cpu_seconds(self.db_pid) - db_cpu) * 1000 / answers if self.db_pid else None
+        app_ms = (tree_cpu_seconds(app.pid) - app_cpu) * 1000 / answers
+        db_ms = (tree_cpu_seconds(self.db_pid) - db_cpu) * 1000 / answers if self.db_pid else None
         run = Measured(
             stack.name,
             route,
