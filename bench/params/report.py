@@ -153,6 +153,10 @@ class ReadRates:
     # the CPU is the bound, and steadier there than the TPS, which the client's share of the
     # same cores moves (None in a file saved before session 16)
     server_cpu_ms: float | None = None
+    # per 1,000 transactions: temporary tables or files written to disk and (MariaDB) sort
+    # merge passes, what smaller buffers cost; statements the slow log took (MariaDB)
+    to_disk_per_1k: float | None = None
+    slow_per_1k: float | None = None
 
 
 def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
@@ -186,6 +190,16 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             for s in group
             if "server_cpu_ms" in s.reads
         ]
+
+        def per_1k(*names: str, group: list[Sample] = group) -> float | None:
+            values = [
+                1000 * sum(s.reads[name] for name in names) / s.measurement.transactions
+                for s in group
+                if all(name in s.reads for name in names)
+            ]
+            return median(values) if values else None
+
+        to_disk = ("temp_to_disk", "sort_merges") if key[0] == "mariadb" else ("temp_to_disk",)
         found[key] = ReadRates(
             pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
             missed_percent=median(
@@ -198,6 +212,8 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             rounds=len(group),
             device_ios=median(ios) if ios else None,
             server_cpu_ms=median(cpu) if cpu else None,
+            to_disk_per_1k=per_1k(*to_disk),
+            slow_per_1k=per_1k("slow_queries"),
         )
     return found
 
@@ -218,11 +234,12 @@ def reads_table(results: Results, engine: str) -> Table | None:
         title=f"{engine}: reads during the timed runs, per transaction (medians of the rounds);"
         f" missed = {MISSED_MEANS.get(engine, 'outside the cache')}; volume I/O = read and"
         " write requests per transaction, what each takes of gp3's one budget; server CPU ="
-        " the server's CPU ms per transaction",
+        " the server's CPU ms per transaction; to disk = temporary tables or files written"
+        " and sort merge passes, slow = slow-log entries, both per 1,000 transactions",
         title_justify="left",
     )
     columns = ("workload", "configuration", "pages", "missed %", "volume reads", "reads/s")
-    for column in (*columns, "writes/s", "volume I/O", "server CPU"):
+    for column in (*columns, "writes/s", "volume I/O", "server CPU", "to disk", "slow"):
         table.add_column(column, justify="left" if column in columns[:2] else "right")
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
 
@@ -242,6 +259,8 @@ def reads_table(results: Results, engine: str) -> Table | None:
                 number(rate.device_writes_per_s, 0),
                 number(rate.device_ios, 2),
                 number(rate.server_cpu_ms, 2),
+                number(rate.to_disk_per_1k, 1),
+                number(rate.slow_per_1k, 1),
             )
             first = False
         table.add_section()

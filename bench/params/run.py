@@ -126,6 +126,7 @@ class Reads:
     device: io_limit.IoCounts | None  # requests the I/O cap counted (None: no cap)
     stalls: int = 0  # throttle stalls the shared budget has lifted so far
     cpu: float = 0.0  # the server's CPU seconds so far (its processes, user and system)
+    spills: dict[str, int] = field(default_factory=dict)  # the server's `spills()` so far
 
     @classmethod
     def take(
@@ -138,7 +139,7 @@ class Reads:
         pages, missed = server.cache_reads()
         device = io_limit.counts(io) if io is not None else None
         stalls = len(budget.stalls) if budget is not None else 0
-        return cls(pages, missed, device, stalls, server.cpu_seconds())
+        return cls(pages, missed, device, stalls, server.cpu_seconds(), server.spills())
 
     def since(self, earlier: Reads) -> dict[str, int]:
         """What was read between `earlier` and this reading, for `Sample.reads`."""
@@ -151,6 +152,11 @@ class Reads:
                 "device_writes": device.write_ios,
                 "device_write_bytes": device.write_bytes,
             }
+        found |= {
+            name: count - earlier.spills[name]
+            for name, count in self.spills.items()
+            if name in earlier.spills
+        }
         if self.cpu > 0:
             found["server_cpu_ms"] = round(1000 * (self.cpu - earlier.cpu))
         if self.stalls > earlier.stalls:

@@ -146,6 +146,14 @@ class ThrowawayServer(ABC):
         InnoDB (O_DIRECT), the operating system's page cache or the volume for PostgreSQL.
         """
 
+    def spills(self) -> dict[str, int]:
+        """Counters of work that left memory or reached the slow log, since the server
+        started: `temp_to_disk` (internal temporary tables written to disk; PostgreSQL:
+        temporary files of sorts and hashes), `sort_merges` (MariaDB's merge passes of
+        sorts that outgrew `sort_buffer_size`) and `slow_queries` (statements over
+        `long_query_time`). What a configuration's smaller buffers or its slow log cost."""
+        return {}
+
     def cpu_seconds(self) -> float:
         """User and system CPU seconds the server has used since it started: its threads,
         its processes and those it has reaped (0 when it is not running).
@@ -371,6 +379,23 @@ class MariaDB(ThrowawayServer):
             # The runs' binlog is not needed afterwards: the next start begins a new one.
             self.execute("RESET MASTER")
 
+    def spills(self) -> dict[str, int]:
+        names = {
+            "created_tmp_disk_tables": "temp_to_disk",
+            "sort_merge_passes": "sort_merges",
+            "slow_queries": "slow_queries",
+        }
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SHOW GLOBAL STATUS WHERE Variable_name IN"
+                    " ('Created_tmp_disk_tables', 'Sort_merge_passes', 'Slow_queries')"
+                )
+                return {names[name.lower()]: int(value) for name, value in cursor.fetchall()}
+        finally:
+            connection.close()
+
     def cache_reads(self) -> tuple[int, int]:
         connection = self.connect()
         try:
@@ -524,6 +549,15 @@ class Postgres(ThrowawayServer):
         finally:
             connection.close()
         return int(read), int(missed)
+
+    def spills(self) -> dict[str, int]:
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT coalesce(sum(temp_files), 0) FROM pg_stat_database")
+                return {"temp_to_disk": int(cursor.fetchone()[0])}
+        finally:
+            connection.close()
 
     watches_maintenance = True
 

@@ -55,3 +55,20 @@ def test_a_reading_gives_the_cpu_between_two_readings() -> None:
     earlier = Reads(10, 1, None, cpu=1.25)
     later = Reads(30, 2, None, cpu=3.5)
     assert later.since(earlier) == {"pages": 20, "missed": 1, "server_cpu_ms": 2250}
+
+
+def test_spills_are_counted_per_thousand_transactions() -> None:
+    options = Options(["mariadb"], 15, 5, 1, QUICK, None, quick=True)
+    results = Results(options, "2026-12-01 00:00:00 UTC")
+    sample = _sample("dbtier", 1, 2000, 2000)
+    sample.reads |= {"temp_to_disk": 3, "sort_merges": 1, "slow_queries": 10}
+    results.samples = [sample]
+    rate = read_rates(results)[("mariadb", "nippo mix", "dbtier")]
+    assert rate.to_disk_per_1k == pytest.approx(2.0)
+    assert rate.slow_per_1k == pytest.approx(5.0)
+
+
+def test_a_reading_gives_the_spills_between_two_readings() -> None:
+    earlier = Reads(0, 0, None, spills={"temp_to_disk": 4, "slow_queries": 1})
+    later = Reads(0, 0, None, spills={"temp_to_disk": 9, "slow_queries": 1})
+    assert later.since(earlier) == {"pages": 0, "missed": 0, "temp_to_disk": 5, "slow_queries": 0}
