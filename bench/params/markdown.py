@@ -104,7 +104,7 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
             f"| {number(row['device_reads'], 2)} | {number(row['device_reads_per_s'], 0)} "
             f"| {number(row['device_writes_per_s'], 0)} "
             f"| {number(row.get('device_ios') or _ios(data, row), 2)} "
-            f"| {number(row.get('server_cpu_ms'), 2)} "
+            f"| {number(row.get('server_cpu_ms'), 3)} "
             f"| {number(row.get('to_disk_per_1k'), 1)} | {number(row.get('slow_per_1k'), 1)} |"
         )
         previous = row["workload"]

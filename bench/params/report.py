@@ -258,7 +258,7 @@ def reads_table(results: Results, engine: str) -> Table | None:
                 number(rate.device_reads_per_s, 0),
                 number(rate.device_writes_per_s, 0),
                 number(rate.device_ios, 2),
-                number(rate.server_cpu_ms, 2),
+                number(rate.server_cpu_ms, 3),
                 number(rate.to_disk_per_1k, 1),
                 number(rate.slow_per_1k, 1),
             )
