@@ -151,7 +151,9 @@ class ThrowawayServer(ABC):
         started: `temp_to_disk` (internal temporary tables written to disk; PostgreSQL:
         temporary files of sorts and hashes), `sort_merges` (MariaDB's merge passes of
         sorts that outgrew `sort_buffer_size`) and `slow_queries` (statements over
-        `long_query_time`). What a configuration's smaller buffers or its slow log cost."""
+        `long_query_time`); PostgreSQL also `checkpoints` begun and the pages they wrote
+        (`checkpoint_pages`). What a configuration's smaller buffers, its slow log or its
+        checkpoint spacing cost."""
         return {}
 
     def cpu_seconds(self) -> float:
@@ -555,7 +557,15 @@ class Postgres(ThrowawayServer):
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT coalesce(sum(temp_files), 0) FROM pg_stat_database")
-                return {"temp_to_disk": int(cursor.fetchone()[0])}
+                found = {"temp_to_disk": int(cursor.fetchone()[0])}
+                # Checkpoints begun (by time or by WAL volume): each makes the next change
+                # to every page write a full-page image into the WAL.
+                cursor.execute(
+                    "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint"
+                    " FROM pg_stat_bgwriter"
+                )
+                checkpoints, buffers = cursor.fetchone()
+                return found | {"checkpoints": int(checkpoints), "checkpoint_pages": int(buffers)}
         finally:
             connection.close()
 
