@@ -192,14 +192,14 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
         ]
 
         def per_1k(*names: str, group: list[Sample] = group) -> float | None:
+            """Those of `names` a sample counted, summed, per 1,000 of its transactions."""
             values = [
-                1000 * sum(s.reads[name] for name in names) / s.measurement.transactions
+                1000 * sum(s.reads.get(name, 0) for name in names) / s.measurement.transactions
                 for s in group
-                if all(name in s.reads for name in names)
+                if any(name in s.reads for name in names)
             ]
             return median(values) if values else None
 
-        to_disk = ("temp_to_disk", "sort_merges") if key[0] == "mariadb" else ("temp_to_disk",)
         found[key] = ReadRates(
             pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
             missed_percent=median(
@@ -212,7 +212,7 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             rounds=len(group),
             device_ios=median(ios) if ios else None,
             server_cpu_ms=median(cpu) if cpu else None,
-            to_disk_per_1k=per_1k(*to_disk),
+            to_disk_per_1k=per_1k("temp_to_disk", "sort_merges"),
             slow_per_1k=per_1k("slow_queries"),
         )
     return found

@@ -381,34 +381,26 @@ class MariaDB(ThrowawayServer):
             # The runs' binlog is not needed afterwards: the next start begins a new one.
             self.execute("RESET MASTER")
 
-    def spills(self) -> dict[str, int]:
-        names = {
-            "created_tmp_disk_tables": "temp_to_disk",
-            "sort_merge_passes": "sort_merges",
-            "slow_queries": "slow_queries",
-        }
+    def _global_status(self, *names: str) -> dict[str, int]:
+        """`SHOW GLOBAL STATUS` for `names`, keyed by lower-case name."""
         connection = self.connect()
         try:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SHOW GLOBAL STATUS WHERE Variable_name IN"
-                    " ('Created_tmp_disk_tables', 'Sort_merge_passes', 'Slow_queries')"
-                )
-                return {names[name.lower()]: int(value) for name, value in cursor.fetchall()}
+                cursor.execute("SHOW GLOBAL STATUS WHERE Variable_name IN %s", (names,))
+                return {name.lower(): int(value) for name, value in cursor.fetchall()}
         finally:
             connection.close()
 
+    def spills(self) -> dict[str, int]:
+        found = self._global_status("Created_tmp_disk_tables", "Sort_merge_passes", "Slow_queries")
+        return {
+            "temp_to_disk": found["created_tmp_disk_tables"],
+            "sort_merges": found["sort_merge_passes"],
+            "slow_queries": found["slow_queries"],
+        }
+
     def cache_reads(self) -> tuple[int, int]:
-        connection = self.connect()
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SHOW GLOBAL STATUS WHERE Variable_name IN"
-                    " ('Innodb_buffer_pool_read_requests', 'Innodb_buffer_pool_reads')"
-                )
-                found = {name.lower(): int(value) for name, value in cursor.fetchall()}
-        finally:
-            connection.close()
+        found = self._global_status("Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads")
         return found["innodb_buffer_pool_read_requests"], found["innodb_buffer_pool_reads"]
 
     def connect(self, database: str | None = None) -> Any:
