@@ -124,6 +124,11 @@ def parse(argv: list[str]) -> run.Options:
     )
     parser.add_argument("--no-gp3", action="store_true", help="no I/O cap (local disk as it is)")
     parser.add_argument(
+        "--no-huge-pages",
+        action="store_true",
+        help="map PostgreSQL's shared memory in 4 KiB pages even where RDS uses huge pages",
+    )
+    parser.add_argument(
         "--gp3-split",
         action="store_true",
         help="cap reads and writes each to the whole budget, as runs before session 13 did "
@@ -183,6 +188,7 @@ def parse(argv: list[str]) -> run.Options:
         workloads=args.workloads,
         scenario=args.scenario,
         gp3=not args.no_gp3,
+        huge_pages=not args.no_huge_pages,
         gp3_shared=not args.gp3_split,
         gp3_trace=args.gp3_trace,
         lock=args.lock,

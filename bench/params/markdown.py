@@ -32,7 +32,11 @@ def tables(data: dict[str, Any]) -> str:
     for engine in data["engines"]:
         name = engine["engine"]
         labels = {c["key"]: c["label"] for c in engine["configurations"]}
-        notes = [f"storage: {engine.get('io_limit', '')}", engine.get("io_check", "")]
+        notes = [
+            f"huge pages: {engine['huge_pages']}" if engine.get("huge_pages") else "",
+            f"storage: {engine.get('io_limit', '')}",
+            engine.get("io_check", ""),
+        ]
         notes += [
             f"load average at {label}: {' '.join(f'{x:.2f}' for x in values)}"
             for label, values in engine.get("load_averages", [])

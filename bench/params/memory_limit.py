@@ -97,6 +97,17 @@ def wrap(limit: Cgroup, argv: list[str]) -> list[str]:
     return ["sh", "-c", f'echo $$ > {limit.procs_file} && exec "$@"', "sh", *argv]
 
 
+def set_limit(limit: MemoryLimit, limit_bytes: int) -> None:
+    """Hold the cgroup to `limit_bytes` from now on (a no-op without a cgroup)."""
+    if limit.procs_file is None:
+        return
+    for name in ("memory.limit_in_bytes", "memory.max"):
+        path = limit.procs_file.parent / name
+        if path.exists():
+            path.write_text(str(limit_bytes))
+            return
+
+
 def peak_usage(limit: MemoryLimit) -> int | None:
     """Peak memory the cgroup has charged, in bytes (None without a cgroup)."""
     if limit.procs_file is None:
@@ -109,4 +120,4 @@ def peak_usage(limit: MemoryLimit) -> int | None:
     return None
 
 
-__all__ = ["Cgroup", "MemoryLimit", "create", "peak_usage", "remove", "wrap"]
+__all__ = ["Cgroup", "MemoryLimit", "create", "peak_usage", "remove", "set_limit", "wrap"]

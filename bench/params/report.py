@@ -411,6 +411,8 @@ def render(results: Results, console: Console) -> None:
         console.print(f"  prewarmed: {run.prewarm}")
         peak = f", peak {run.peak_memory_bytes / 2**30:.2f} GiB" if run.peak_memory_bytes else ""
         console.print(f"memory: {run.memory_limit}{peak}")
+        if run.huge_pages:
+            console.print(f"  huge pages: {run.huge_pages}")
         console.print(f"storage: {run.io_limit}")
         if run.io_check:
             console.print(f"  {run.io_check}")
@@ -437,6 +439,7 @@ def to_json(results: Results) -> dict[str, Any]:
                 "profile_engine": run.profile_engine,
                 "instance_class": run.instance_class,
                 "memory_limit": run.memory_limit,
+                "huge_pages": run.huge_pages,
                 "io_limit": run.io_limit,
                 "io_check": run.io_check,
                 "load_averages": run.load_averages,

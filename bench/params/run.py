@@ -26,7 +26,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.params import configs, io_limit, memory_limit, servers, workloads
+from bench.params import configs, huge_pages, io_limit, memory_limit, servers, workloads
 from bench.params.configs import Configuration
 from dbtier import params
 from dbtier.errors import DesignError
@@ -96,6 +96,7 @@ class Options:
     gp3: bool = True  # cap the servers' I/O to the profile's gp3 IOPS and throughput
     gp3_shared: bool = True  # one budget for reads and writes (False: each capped alone)
     gp3_trace: str | None = None  # append the budget's use and caps per interval here
+    huge_pages: bool = True  # offer huge pages where RDS maps shared memory in them
     lock: str | None = None  # hold this flock file around each round (and nice 19 outside)
     # dbtier with these values, too: one more configuration per mapping
     ablations: list[dict[str, str]] = field(default_factory=list)
@@ -178,6 +179,7 @@ class EngineRun:
     fresh_data: bool = False  # each configuration ran on a fresh copy of the loaded data
     prewarm: str = PREWARM  # and in what order (the server's `prewarm_order`)
     memory_limit: str = ""
+    huge_pages: str = ""  # whether and how servers were offered huge pages
     peak_memory_bytes: int | None = None
     io_limit: str = ""
     io_check: str = ""
@@ -297,10 +299,11 @@ def _server(
     limit: memory_limit.MemoryLimit,
     io: io_limit.IoLimit | None,
     offset: int,
+    huge: huge_pages.HugePages | None = None,
 ) -> servers.ThrowawayServer:
     if engine == "mariadb":
-        return servers.MariaDB(base / engine, PORTS[engine] + offset, limit, io)
-    return servers.Postgres(base / engine, PORTS[engine] + offset, limit, io)
+        return servers.MariaDB(base / engine, PORTS[engine] + offset, limit, io, huge)
+    return servers.Postgres(base / engine, PORTS[engine] + offset, limit, io, huge)
 
 
 def _profile(engine: str, instance_class: str | None, scenario: str) -> Any:
@@ -387,7 +390,8 @@ def _run_engine(
         engine_run.io_limit = io.describe()
     else:
         engine_run.io_limit = "gp3 not emulated (--no-gp3): local disk, no cap"
-    server = _server(engine, base, limit, io, options.port_offset)
+    huge = _huge_pages(engine, profile, options, engine_run)
+    server = _server(engine, base, limit, io, options.port_offset, huge)
     engine_run.prewarm = f"{PREWARM} ({server.prewarm_order})"
     work = workloads.for_engine(engine, options.sizes)
     databases = list(dict.fromkeys(w.database for w in work))
@@ -456,6 +460,29 @@ def _run_engine(
             io_limit.remove(io)
 
 
+def _huge_pages(
+    engine: str, profile: Any, options: Options, engine_run: EngineRun
+) -> huge_pages.HugePages | None:
+    """The host's huge page pool where RDS maps this engine's shared memory in huge pages."""
+    if engine != "postgres":
+        return None
+    if not profile.instance.huge_pages_default:
+        engine_run.huge_pages = f"none: RDS maps none on {profile.instance_class}"
+        return None
+    if not options.huge_pages:
+        engine_run.huge_pages = "none (--no-huge-pages): shared memory in 4 KiB pages"
+        return None
+    pool = huge_pages.probe()
+    if not pool.usable:
+        engine_run.huge_pages = f"not offered ({pool.reason}): shared memory in 4 KiB pages"
+        return None
+    engine_run.huge_pages = (
+        f"as RDS on {profile.instance_class}: each start reserves what its shared memory "
+        f"needs via {pool.reason}, and the memory cgroup shrinks by as much"
+    )
+    return pool
+
+
 def _run_round(
     engine: str,
     options: Options,
@@ -480,6 +507,8 @@ def _run_round(
             status.say(f"{engine} r{round_number}: {configuration.label}: copying data")
             server.reset(databases)
         engine_run.settings[configuration.key] = _read_settings(server, SHOWN_SETTINGS[engine])
+        if server.huge is not None:
+            engine_run.settings[configuration.key]["shared memory"] = server.shared_memory()
         for workload in timed:
             label = f"{engine} r{round_number}: {configuration.label}: {workload.name}"
             # Its own data read just before, so the cache holds as much of it as it can at

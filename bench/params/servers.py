@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 import pymysql
 
-from bench.params import io_limit, memory_limit
+from bench.params import huge_pages, io_limit, memory_limit
 from dbtier.testing.servers import cpu_seconds, process_tree
 
 _READY_TIMEOUT_S = 180.0
@@ -59,11 +59,15 @@ class ThrowawayServer(ABC):
         port: int,
         limit: memory_limit.MemoryLimit,
         io: io_limit.IoLimit | None = None,
+        huge: huge_pages.HugePages | None = None,
     ) -> None:
         self.base = base
         self.port = port
         self.limit = limit
         self.io = io
+        self.huge = huge  # offered for shared memory at each start (None: never)
+        self.huge_pages_used = 0  # pages the running server took (0: 4 KiB pages)
+        self._huge_claimed_before = 0  # the host's claimed huge pages before this start
         self.process: subprocess.Popen[bytes] | None = None
         self.datadir = base / "data"
         # Its own: MariaDB deletes every `#sql*` file in its tmpdir when it starts.
@@ -95,6 +99,10 @@ class ThrowawayServer(ABC):
     @abstractmethod
     def _before_start(self) -> None:
         """Reset state that would carry one configuration's warmth into the next."""
+
+    def huge_pages_needed(self) -> int:
+        """Huge pages the configuration written last would map its shared memory in (0: none)."""
+        return 0
 
     # In what order `prewarm` reads, for the report: where the data is larger than memory,
     # what was read last is what the cache holds when the warm-up starts.
@@ -228,9 +236,9 @@ class ThrowawayServer(ABC):
 
     def start(self, fragment: str) -> None:
         """Write the configuration (`fragment` + harness settings) and start; wait until ready."""
-        self.conf_path.write_text(self._compose_conf(fragment))
-        shutil.chown(self.conf_path, self.system_user, self.system_user)
+        self.write_conf(fragment)
         self._before_start()
+        self._offer_huge_pages()
         log = self.log_path.open("ab")
         argv = self._server_argv()
         if self.io is not None:
@@ -251,10 +259,16 @@ class ThrowawayServer(ABC):
                 )
             with contextlib.suppress(Exception):
                 self.connect().close()
+                self._keep_huge_pages_if_used()
                 return
             time.sleep(0.5)
         self.stop()
         raise ServerError(f"{self.engine} did not accept connections in {_READY_TIMEOUT_S:.0f}s")
+
+    def write_conf(self, fragment: str) -> None:
+        """Write the configuration file the next start reads: `fragment`, then the harness."""
+        self.conf_path.write_text(self._compose_conf(fragment))
+        shutil.chown(self.conf_path, self.system_user, self.system_user)
 
     def stop(self) -> None:
         """Shut the server down cleanly (kill after a timeout); a no-op when it is not running."""
@@ -268,6 +282,48 @@ class ThrowawayServer(ABC):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self._give_back_huge_pages()
+
+    def _offer_huge_pages(self) -> None:
+        """Reserve what the configuration's shared memory needs; the memory cgroup shrinks by it."""
+        self.huge_pages_used = 0
+        if self.huge is None or not self.huge.usable:
+            return
+        needed = self.huge_pages_needed()
+        if needed == 0:
+            return
+        self._huge_claimed_before = huge_pages.claimed(huge_pages.meminfo())
+        if self.huge.reserve(needed) < needed:  # too few free: PostgreSQL's `try` falls back
+            self.huge.release()
+            return
+        memory_limit.set_limit(
+            self.limit, self.limit.limit_bytes - self.huge.reserved * self.huge.page_bytes
+        )
+
+    def _keep_huge_pages_if_used(self) -> None:
+        """Once the server is up: note the pages it took, or give them back if it took none."""
+        if self.huge is None or not self.huge.reserved:
+            return
+        used = huge_pages.claimed(huge_pages.meminfo()) - self._huge_claimed_before
+        if used > 0:
+            self.huge_pages_used = used
+        else:
+            self._give_back_huge_pages()
+
+    def _give_back_huge_pages(self) -> None:
+        if self.huge is not None and self.huge.reserved:
+            self.huge.release()
+            memory_limit.set_limit(self.limit, self.limit.limit_bytes)
+        self.huge_pages_used = 0
+
+    def shared_memory(self) -> str:
+        """How the running server's shared memory is mapped, for the settings table."""
+        if self.huge is None or not self.huge.usable:
+            return "4 KiB pages"
+        if self.huge_pages_used:
+            size = self.huge.page_bytes // 1024
+            return f"{self.huge_pages_used} × {size} kB huge pages"
+        return "4 KiB pages (took no huge pages)"
 
     def destroy(self) -> None:
         """Stop the server and remove everything under `base`."""
@@ -468,6 +524,20 @@ class Postgres(ThrowawayServer):
 
     def _before_start(self) -> None:
         return None
+
+    def huge_pages_needed(self) -> int:
+        # Both asked of the configuration file about to be used, with the server stopped.
+        asked = {}
+        for name in ("huge_pages", "shared_memory_size_in_huge_pages"):
+            result = subprocess.run(
+                [*self._server_argv(), "-C", name], capture_output=True, text=True, check=False
+            )
+            if result.returncode != 0:
+                return 0
+            asked[name] = result.stdout.strip()
+        if asked["huge_pages"] == "off":
+            return 0
+        return max(int(asked["shared_memory_size_in_huge_pages"]), 0)
 
     prewarm_order = (
         "tables, then indexes, each kind largest first: under uniform lookups the indexes, "

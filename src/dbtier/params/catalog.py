@@ -83,6 +83,14 @@ class InstanceClass:
         """The size part of the name: micro, large, 2xlarge..."""
         return self.name.rsplit(".", 1)[-1]
 
+    @property
+    def huge_pages_default(self) -> bool:
+        """Whether RDS for PostgreSQL maps shared memory in huge pages on this class.
+
+        It does above the medium sizes (DBInstanceClassHugePagesDefault).
+        """
+        return self.size not in ("micro", "small", "medium")
+
 
 def db_instance_class_memory(memory_gib: int) -> int:
     """DBInstanceClassMemory in bytes for a class of `memory_gib` nominal GiB."""

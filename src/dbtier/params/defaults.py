@@ -23,7 +23,7 @@ def rds_variables(
         vcpu=instance.vcpu,
         allocated_storage_bytes=allocated_storage_gib * GiB,
         port=facts.port,
-        huge_pages_default=instance.size not in ("micro", "small", "medium"),
+        huge_pages_default=instance.huge_pages_default,
     )
 
 

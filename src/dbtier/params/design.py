@@ -82,7 +82,7 @@ def variables_for(profile: WorkloadProfile, facts: EngineFacts) -> dict[str, int
         vcpu=instance.vcpu,
         allocated_storage_bytes=profile.storage.size_gib * GiB,
         port=facts.port,
-        huge_pages_default=instance.size not in ("micro", "small", "medium"),
+        huge_pages_default=instance.huge_pages_default,
     )
 
 

@@ -187,7 +187,12 @@ def render(design: ParameterDesign, fmt: str) -> str:
     if fmt == "cdk":
         return json.dumps(cdk_parameters(design), indent=2) + "\n"
     if fmt == "conf":
-        return to_conf(design.engine, design.values)
+        values = design.values
+        if design.profile.dialect == "postgres" and design.instance.huge_pages_default:
+            # The parameter group inherits RDS's `huge_pages = on`; a self-managed server
+            # matches it only with huge pages reserved, which the rendered line says how.
+            values = {"huge_pages": "on"} | values
+        return to_conf(design.engine, values)
     raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
 
 

@@ -587,6 +587,9 @@ class ThrowawayPostgres(ThrowawayServer):
             f"hba_file = '{self.datadir / 'pg_hba.conf'}'",
             f"ident_file = '{self.datadir / 'pg_ident.conf'}'",
             "logging_collector = off",
+            # Its small shared memory in normal pages: a test server never takes huge pages
+            # that bench/params reserved for its own server (bench/params/huge_pages.py).
+            "huge_pages = off",
         ]
         return "\n".join([*lines, "", "# harness: paths and port", *harness, ""])
 

@@ -18,6 +18,7 @@ import pytest
 from dbtier.errors import DesignError
 from dbtier.params import design, engine_default_values, pgtune, rds_default_values, to_conf
 from dbtier.params.conf import fixed_offset
+from dbtier.params.render import render
 
 CLASSES = ("db.t4g.medium", "db.m7g.large", "db.r7g.2xlarge")
 
@@ -70,6 +71,22 @@ def test_postgres_accepts_the_design(
     result = design(make_profile(engine="postgres15", instance_class=instance_class))
     shown = postgres_accepts(to_conf("postgres15", result.values), tmp_path)
     assert shown == result.values["shared_buffers"]  # postgres -C prints 8kB pages
+
+
+@pytest.mark.parametrize("instance_class", CLASSES)
+def test_the_design_as_conf_asks_for_huge_pages_where_rds_maps_them(
+    make_profile: Any, tmp_path: Path, instance_class: str
+) -> None:
+    """`dbtier params design -f conf`: above the medium classes RDS runs with huge pages,
+    so the fragment turns them on (as `try`) and says what to reserve; below, not."""
+    result = design(make_profile(engine="postgres15", instance_class=instance_class))
+    conf = render(result, "conf")
+    shown = postgres_accepts(conf, tmp_path, "huge_pages")
+    if instance_class == "db.t4g.medium":
+        assert "huge_pages" not in conf and shown == "try"  # the engine's default, unset
+    else:
+        assert "huge_pages = 'try'  # as on RDS" in conf and shown == "try"
+        assert "shared_memory_size_in_huge_pages" in conf
 
 
 @pytest.mark.parametrize("instance_class", CLASSES)
@@ -156,6 +173,7 @@ def test_conversions() -> None:
     assert "jit = off" in conf
     assert "# rds.force_ssl = 1  # RDS only" in conf
     assert "huge_pages = 'try'" in conf
+    assert "shared_memory_size_in_huge_pages" in conf  # what to reserve for 'try' to take them
     assert "autovacuum_work_mem = -1" in conf
     mysql = to_conf("mysql8.0", {"time_zone": "Asia/Tokyo", "require_secure_transport": "1"})
     assert "default_time_zone = '+09:00'  # Asia/Tokyo" in mysql
