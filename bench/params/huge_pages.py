@@ -18,11 +18,17 @@ configuration is offered the same, so the comparison stays like for like.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 _NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
 _MEMINFO = Path("/proc/meminfo")
+# While pages are held: who holds them, and the pool's value before and after. A run
+# killed outright (SIGKILL) cannot give its pages back; the next run's `probe` does.
+LEDGER = Path(tempfile.gettempdir()) / "dbtier-bench-huge-pages.json"
 
 
 def meminfo(text: str | None = None) -> dict[str, int]:
@@ -56,6 +62,7 @@ class HugePages:
     reason: str  # why the pool can (or cannot) be set, for the report
     reserved: int = 0  # pages this object asked the kernel for, 0 when none are held
     control: Path = _NR_HUGEPAGES
+    ledger: Path = LEDGER
 
     @property
     def usable(self) -> bool:
@@ -63,9 +70,15 @@ class HugePages:
 
     def reserve(self, pages: int) -> int:
         """Ask for `pages` more than the host's own; return how many the kernel gave."""
-        self.control.write_text(str(self.original + pages))
+        wanted = self.original + pages
+        self.ledger.write_text(
+            json.dumps({"pid": os.getpid(), "original": self.original, "set": wanted})
+        )
+        self.control.write_text(str(wanted))
         given = int(self.control.read_text()) - self.original
         self.reserved = max(given, 0)
+        if not self.reserved:
+            self.ledger.unlink(missing_ok=True)
         return self.reserved
 
     def release(self) -> None:
@@ -73,24 +86,62 @@ class HugePages:
         if self.reserved:
             with contextlib.suppress(OSError):
                 self.control.write_text(str(self.original))
+                self.ledger.unlink(missing_ok=True)
             self.reserved = 0
 
 
-def probe(control: Path = _NR_HUGEPAGES, info: dict[str, int] | None = None) -> HugePages:
-    """The pool, if this process may set it (root, a writable /proc/sys); else why not."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _settle_ledger(control: Path, ledger: Path) -> str | None:
+    """Give back what a killed run left reserved; say why not to touch the pool, if so."""
+    try:
+        entry = json.loads(ledger.read_text())
+        pid, original, was_set = int(entry["pid"]), int(entry["original"]), int(entry["set"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        ledger.unlink(missing_ok=True)  # unreadable: nothing to act on
+        return None
+    if pid != os.getpid() and _alive(pid):
+        return f"another benchmark (pid {pid}) holds huge pages now ({ledger})"
+    if int(control.read_text()) == was_set:  # still as that run left it: put it back
+        control.write_text(str(original))
+    ledger.unlink(missing_ok=True)
+    return None
+
+
+def probe(
+    control: Path = _NR_HUGEPAGES, info: dict[str, int] | None = None, ledger: Path = LEDGER
+) -> HugePages:
+    """The pool, if this process may set it (root, a writable /proc/sys); else why not.
+
+    Pages a killed run left reserved (its ledger names a process that is gone, and the
+    pool is as it left it) are given back first; while another run holds some, none.
+    """
     if info is None:
         info = meminfo() if _MEMINFO.exists() else {}
     page_bytes = info.get("Hugepagesize", 0)
     if not page_bytes or not control.exists():
-        return HugePages(0, 0, "the kernel offers no huge pages", control=control)
-    original = int(control.read_text())
+        return HugePages(0, 0, "the kernel offers no huge pages", control=control, ledger=ledger)
     try:
+        busy = _settle_ledger(control, ledger)
+        original = int(control.read_text())
         control.write_text(str(original))
     except OSError as exc:
         reason = f"{control} is not writable ({exc.strerror})"
-        return HugePages(0, original, reason, control=control)
+        return HugePages(0, 0, reason, control=control, ledger=ledger)
+    if busy is not None:
+        return HugePages(0, original, busy, control=control, ledger=ledger)
     reason = f"{control}, {page_bytes // 1024} kB pages"
-    return HugePages(page_bytes, original, reason, control=control)
+    return HugePages(page_bytes, original, reason, control=control, ledger=ledger)
 
 
 __all__ = ["HugePages", "claimed", "meminfo", "probe"]

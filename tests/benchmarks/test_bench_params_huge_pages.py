@@ -7,8 +7,10 @@ One test starts a real throwaway PostgreSQL and checks what it says it would nee
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,21 +65,67 @@ def _control(tmp_path: Path, value: int) -> Path:
     return control
 
 
+def _probe(control: Path, tmp_path: Path) -> huge_pages.HugePages:
+    return huge_pages.probe(control, huge_pages.meminfo(MEMINFO), tmp_path / "ledger.json")
+
+
 def test_a_reservation_is_on_top_of_the_hosts_own_and_given_back(tmp_path: Path) -> None:
     control = _control(tmp_path, 8)
-    pool = huge_pages.probe(control, huge_pages.meminfo(MEMINFO))
+    pool = _probe(control, tmp_path)
     assert pool.usable and pool.page_bytes == 2 * 1024 * 1024 and pool.original == 8
     assert pool.reserve(100) == 100
     assert control.read_text() == "108"
+    ledger = json.loads((tmp_path / "ledger.json").read_text())
+    assert ledger == {"pid": os.getpid(), "original": 8, "set": 108}
     pool.release()
     assert control.read_text() == "8" and pool.reserved == 0
+    assert not (tmp_path / "ledger.json").exists()
     pool.release()  # nothing held: writes nothing
     assert control.read_text() == "8"
 
 
+def _gone_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_pages_a_killed_run_left_reserved_are_given_back(tmp_path: Path) -> None:
+    control = _control(tmp_path, 1611)
+    entry = {"pid": _gone_pid(), "original": 8, "set": 1611}
+    (tmp_path / "ledger.json").write_text(json.dumps(entry))
+    pool = _probe(control, tmp_path)
+    assert pool.usable and pool.original == 8 and control.read_text() == "8"
+    assert not (tmp_path / "ledger.json").exists()
+
+
+def test_a_pool_changed_since_a_killed_run_is_left_alone(tmp_path: Path) -> None:
+    control = _control(tmp_path, 40)  # someone set it after that run: theirs now
+    entry = {"pid": _gone_pid(), "original": 8, "set": 1611}
+    (tmp_path / "ledger.json").write_text(json.dumps(entry))
+    pool = _probe(control, tmp_path)
+    assert pool.usable and pool.original == 40 and control.read_text().strip() == "40"
+    assert not (tmp_path / "ledger.json").exists()
+
+
+def test_no_pool_while_another_run_holds_pages(tmp_path: Path) -> None:
+    control = _control(tmp_path, 1611)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        entry = {"pid": other.pid, "original": 8, "set": 1611}
+        (tmp_path / "ledger.json").write_text(json.dumps(entry))
+        pool = _probe(control, tmp_path)
+        assert not pool.usable and f"pid {other.pid}" in pool.reason
+        assert control.read_text().strip() == "1611"  # its pages stay its own
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_no_pool_without_huge_pages_or_a_control_file(tmp_path: Path) -> None:
-    assert not huge_pages.probe(_control(tmp_path, 0), {}).usable
-    missing = huge_pages.probe(tmp_path / "absent", huge_pages.meminfo(MEMINFO))
+    ledger = tmp_path / "ledger.json"
+    assert not huge_pages.probe(_control(tmp_path, 0), {}, ledger).usable
+    missing = huge_pages.probe(tmp_path / "absent", huge_pages.meminfo(MEMINFO), ledger)
     assert not missing.usable and "no huge pages" in missing.reason
 
 
@@ -107,7 +155,7 @@ def test_pages_the_server_did_not_take_are_given_back(tmp_path: Path, server_bas
     is reported in 4 KiB pages."""
     require_available(ThrowawayPostgres)
     control = _control(tmp_path, 3)
-    pool = huge_pages.probe(control, huge_pages.meminfo(MEMINFO))
+    pool = _probe(control, tmp_path)
     limit = memory_limit.MemoryLimit(8 << 30, None, "not constrained (test)")
     server = servers.Postgres(server_base, free_port(), limit, huge=pool)
     try:
