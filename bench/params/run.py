@@ -390,7 +390,7 @@ def _run_engine(
         engine_run.io_limit = io.describe()
     else:
         engine_run.io_limit = "gp3 not emulated (--no-gp3): local disk, no cap"
-    huge = _huge_pages(engine, profile, options, engine_run)
+    huge = _huge_pages(profile, options, engine_run)
     server = _server(engine, base, limit, io, options.port_offset, huge)
     engine_run.prewarm = f"{PREWARM} ({server.prewarm_order})"
     work = workloads.for_engine(engine, options.sizes)
@@ -461,12 +461,13 @@ def _run_engine(
 
 
 def _huge_pages(
-    engine: str, profile: Any, options: Options, engine_run: EngineRun
+    profile: Any, options: Options, engine_run: EngineRun
 ) -> huge_pages.HugePages | None:
     """The host's huge page pool where RDS maps this engine's shared memory in huge pages."""
-    if engine != "postgres":
+    rds = params.rds_default_values(profile.engine, profile.instance_class).get("huge_pages")
+    if rds is None:  # an engine RDS sets no huge pages for (MySQL, MariaDB)
         return None
-    if not profile.instance.huge_pages_default:
+    if rds != "on":
         engine_run.huge_pages = f"none: RDS maps none on {profile.instance_class}"
         return None
     if not options.huge_pages:

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from dbtier.errors import UsageError
 from dbtier.params.conf import to_conf
+from dbtier.params.defaults import rds_default_values
 from dbtier.params.design import ParameterDesign
 from dbtier.params.memory import mib
 
@@ -187,11 +188,13 @@ def render(design: ParameterDesign, fmt: str) -> str:
     if fmt == "cdk":
         return json.dumps(cdk_parameters(design), indent=2) + "\n"
     if fmt == "conf":
+        # The parameter group inherits RDS's default `huge_pages` (on, above the medium
+        # PostgreSQL classes); a self-managed server matches it only with huge pages
+        # reserved, which the rendered line says how.
+        inherited = rds_default_values(design.engine, design.instance.name).get("huge_pages")
         values = design.values
-        if design.profile.dialect == "postgres" and design.instance.huge_pages_default:
-            # The parameter group inherits RDS's `huge_pages = on`; a self-managed server
-            # matches it only with huge pages reserved, which the rendered line says how.
-            values = {"huge_pages": "on"} | values
+        if inherited == "on":
+            values = {"huge_pages": inherited} | values
         return to_conf(design.engine, values)
     raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
 
