@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.params.report import number, paired_ratios
+from bench.params.report import checkpoint_cell, number, paired_ratios
 
 LABELS = {
     "defaults": "engine defaults",
@@ -95,8 +95,8 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
         "",
         "| workload | configuration | pages read / txn | missed % | volume reads / txn "
         "| volume reads/s | volume writes/s | volume I/O / txn | server CPU ms / txn "
-        "| to disk / 1k txn | slow log / 1k txn |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| to disk / 1k txn | slow log / 1k txn | checkpoint pages/s (windows) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     previous = ""
     for row in rows:
@@ -109,10 +109,31 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
             f"| {number(row['device_writes_per_s'], 0)} "
             f"| {number(row.get('device_ios') or _ios(data, row), 2)} "
             f"| {number(row.get('server_cpu_ms'), 3)} "
-            f"| {number(row.get('to_disk_per_1k'), 1)} | {number(row.get('slow_per_1k'), 1)} |"
+            f"| {number(row.get('to_disk_per_1k'), 1)} | {number(row.get('slow_per_1k'), 1)} "
+            f"| {_checkpoint(data, row)} |"
         )
         previous = row["workload"]
     return lines
+
+
+def _checkpoint(data: dict[str, Any], row: dict[str, Any]) -> str:
+    """The checkpointer's pages per second and the windows it wrote in, from the row, or
+    from the samples of a file saved before the rows carried them (sessions 16-17)."""
+    if "checkpoint_pages_per_s" in row:
+        per_s, windows = row["checkpoint_pages_per_s"], row.get("checkpoint_windows")
+        return checkpoint_cell(per_s, windows, row["rounds"])
+    pages = [
+        s["reads"]["checkpoint_pages"]
+        for s in data["samples"]
+        if (s["engine"], s["workload"], s["configuration"])
+        == (row["engine"], row["workload"], row["configuration"])
+        and "checkpoint_pages" in s.get("reads", {})
+        and s["measurement"]["transactions"] > 0
+    ]
+    if not pages:
+        return ""
+    per_s = statistics.median(pages) / data["options"]["duration"]
+    return checkpoint_cell(per_s, sum(1 for p in pages if p > 0), row["rounds"])
 
 
 def _ios(data: dict[str, Any], row: dict[str, Any]) -> float | None:

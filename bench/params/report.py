@@ -157,6 +157,21 @@ class ReadRates:
     # merge passes, what smaller buffers cost; statements the slow log took (MariaDB)
     to_disk_per_1k: float | None = None
     slow_per_1k: float | None = None
+    # PostgreSQL: pages the checkpointer wrote per second of the window (buffers_checkpoint)
+    # and in how many of the rounds' windows it wrote any. A checkpoint inside a window
+    # writes the dirty pages and starts a round of full-page images in WAL, so on a volume
+    # at its budget it is what separates two configurations (session 18). None where the
+    # samples did not count it (MariaDB; files saved before session 16)
+    checkpoint_pages_per_s: float | None = None
+    checkpoint_windows: int | None = None
+
+
+def checkpoint_cell(per_s: float | None, windows: int | None, rounds: int) -> str:
+    """The checkpointer's pages per second, with the windows it wrote in: `2,751 (5/5)`;
+    blank where the samples did not count it."""
+    if per_s is None or windows is None:
+        return ""
+    return f"{number(per_s, 0)} ({windows}/{rounds})"
 
 
 def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
@@ -214,6 +229,12 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             server_cpu_ms=median(cpu) if cpu else None,
             to_disk_per_1k=per_1k("temp_to_disk", "sort_merges"),
             slow_per_1k=per_1k("slow_queries"),
+            checkpoint_pages_per_s=device("checkpoint_pages", "second"),
+            checkpoint_windows=(
+                sum(1 for s in group if s.reads.get("checkpoint_pages", 0) > 0)
+                if any("checkpoint_pages" in s.reads for s in group)
+                else None
+            ),
         )
     return found
 
@@ -235,11 +256,13 @@ def reads_table(results: Results, engine: str) -> Table | None:
         f" missed = {MISSED_MEANS.get(engine, 'outside the cache')}; volume I/O = read and"
         " write requests per transaction, what each takes of gp3's one budget; server CPU ="
         " the server's CPU ms per transaction; to disk = temporary tables or files written"
-        " and sort merge passes, slow = slow-log entries, both per 1,000 transactions",
+        " and sort merge passes, slow = slow-log entries, both per 1,000 transactions;"
+        " checkpoint = pages the checkpointer wrote per second (windows it wrote in)",
         title_justify="left",
     )
     columns = ("workload", "configuration", "pages", "missed %", "volume reads", "reads/s")
-    for column in (*columns, "writes/s", "volume I/O", "server CPU", "to disk", "slow"):
+    rest = ("writes/s", "volume I/O", "server CPU", "to disk", "slow", "checkpoint")
+    for column in (*columns, *rest):
         table.add_column(column, justify="left" if column in columns[:2] else "right")
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
 
@@ -261,6 +284,7 @@ def reads_table(results: Results, engine: str) -> Table | None:
                 number(rate.server_cpu_ms, 3),
                 number(rate.to_disk_per_1k, 1),
                 number(rate.slow_per_1k, 1),
+                checkpoint_cell(rate.checkpoint_pages_per_s, rate.checkpoint_windows, rate.rounds),
             )
             first = False
         table.add_section()
