@@ -95,8 +95,8 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
         "",
         "| workload | configuration | pages read / txn | missed % | volume reads / txn "
         "| volume reads/s | volume writes/s | volume I/O / txn | server CPU ms / txn "
-        "| to disk / 1k txn | slow log / 1k txn | checkpoint pages/s (windows) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| to disk / 1k txn | slow log / 1k txn | WAL KiB / txn | checkpoint pages/s (windows) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     previous = ""
     for row in rows:
@@ -110,7 +110,7 @@ def _reads(data: dict[str, Any], engine: str, labels: dict[str, str]) -> list[st
             f"| {number(row.get('device_ios') or _ios(data, row), 2)} "
             f"| {number(row.get('server_cpu_ms'), 3)} "
             f"| {number(row.get('to_disk_per_1k'), 1)} | {number(row.get('slow_per_1k'), 1)} "
-            f"| {_checkpoint(data, row)} |"
+            f"| {number(row.get('wal_kib'), 1)} | {_checkpoint(data, row)} |"
         )
         previous = row["workload"]
     return lines

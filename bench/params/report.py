@@ -164,6 +164,9 @@ class ReadRates:
     # samples did not count it (MariaDB; files saved before session 16)
     checkpoint_pages_per_s: float | None = None
     checkpoint_windows: int | None = None
+    # PostgreSQL: WAL written per transaction, KiB (full-page images included): at a given
+    # TPS, how soon a configuration reaches the WAL volume that requests a checkpoint
+    wal_kib: float | None = None
 
 
 def checkpoint_cell(per_s: float | None, windows: int | None, rounds: int) -> str:
@@ -215,6 +218,7 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             ]
             return median(values) if values else None
 
+        wal = device("wal_bytes", "transaction")
         found[key] = ReadRates(
             pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
             missed_percent=median(
@@ -230,6 +234,7 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             to_disk_per_1k=per_1k("temp_to_disk", "sort_merges"),
             slow_per_1k=per_1k("slow_queries"),
             checkpoint_pages_per_s=device("checkpoint_pages", "second"),
+            wal_kib=None if wal is None else wal / 1024,
             checkpoint_windows=(
                 sum(1 for s in group if s.reads.get("checkpoint_pages", 0) > 0)
                 if any("checkpoint_pages" in s.reads for s in group)
@@ -257,11 +262,12 @@ def reads_table(results: Results, engine: str) -> Table | None:
         " write requests per transaction, what each takes of gp3's one budget; server CPU ="
         " the server's CPU ms per transaction; to disk = temporary tables or files written"
         " and sort merge passes, slow = slow-log entries, both per 1,000 transactions;"
-        " checkpoint = pages the checkpointer wrote per second (windows it wrote in)",
+        " WAL = KiB of WAL written per transaction; checkpoint = pages the checkpointer"
+        " wrote per second (windows it wrote in)",
         title_justify="left",
     )
     columns = ("workload", "configuration", "pages", "missed %", "volume reads", "reads/s")
-    rest = ("writes/s", "volume I/O", "server CPU", "to disk", "slow", "checkpoint")
+    rest = ("writes/s", "volume I/O", "server CPU", "to disk", "slow", "WAL", "checkpoint")
     for column in (*columns, *rest):
         table.add_column(column, justify="left" if column in columns[:2] else "right")
     workloads = list(dict.fromkeys(s.workload for s in results.samples if s.engine == engine))
@@ -284,6 +290,7 @@ def reads_table(results: Results, engine: str) -> Table | None:
                 number(rate.server_cpu_ms, 3),
                 number(rate.to_disk_per_1k, 1),
                 number(rate.slow_per_1k, 1),
+                number(rate.wal_kib, 1),
                 checkpoint_cell(rate.checkpoint_pages_per_s, rate.checkpoint_windows, rate.rounds),
             )
             first = False

@@ -627,7 +627,16 @@ class Postgres(ThrowawayServer):
                     " FROM pg_stat_bgwriter"
                 )
                 checkpoints, buffers = cursor.fetchone()
-                return found | {"checkpoints": int(checkpoints), "checkpoint_pages": int(buffers)}
+                # WAL written so far (its position in bytes): how fast a configuration
+                # reaches max_wal_size ÷ (1 + checkpoint_completion_target), the volume at
+                # which PostgreSQL requests a checkpoint.
+                cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+                wal = int(cursor.fetchone()[0])
+                return found | {
+                    "checkpoints": int(checkpoints),
+                    "checkpoint_pages": int(buffers),
+                    "wal_bytes": wal,
+                }
         finally:
             connection.close()
 

@@ -79,7 +79,13 @@ def test_a_reading_gives_the_spills_between_two_readings() -> None:
 
 def _pg_sample(configuration: str, round_number: int, checkpoint_pages: int) -> Sample:
     measurement = workloads.Measurement(100.0, 10.0, 1500, 0)
-    reads = {"pages": 150_000, "missed": 0, "checkpoints": 0, "checkpoint_pages": checkpoint_pages}
+    reads = {
+        "pages": 150_000,
+        "missed": 0,
+        "checkpoints": 0,
+        "checkpoint_pages": checkpoint_pages,
+        "wal_bytes": 1500 * 6 * 1024,  # 6 KiB of WAL per transaction
+    }
     return Sample("postgres", "nippo mix", configuration, round_number, measurement, {}, reads)
 
 
@@ -98,6 +104,7 @@ def test_the_checkpointer_is_counted_per_second_with_the_windows_it_wrote_in() -
     rds = rates[("postgres", "nippo mix", "rds-default")]
     assert rds.checkpoint_pages_per_s == pytest.approx(2600.0)  # median 39,000 / 15 s
     assert rds.checkpoint_windows == 2
+    assert rds.wal_kib == pytest.approx(6.0)
     assert checkpoint_cell(rds.checkpoint_pages_per_s, rds.checkpoint_windows, rds.rounds) == (
         "2,600 (2/3)"
     )
@@ -111,7 +118,7 @@ def test_an_engine_that_does_not_count_the_checkpointer_gets_a_blank() -> None:
     results = Results(options, "2026-12-01 00:00:00 UTC")
     results.samples = [_sample("dbtier", 1, 1000, 2000)]
     rate = read_rates(results)[("mariadb", "nippo mix", "dbtier")]
-    assert (rate.checkpoint_pages_per_s, rate.checkpoint_windows) == (None, None)
+    assert (rate.checkpoint_pages_per_s, rate.checkpoint_windows, rate.wal_kib) == (None,) * 3
     assert checkpoint_cell(rate.checkpoint_pages_per_s, rate.checkpoint_windows, 1) == ""
 
 
