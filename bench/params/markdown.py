@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.params.report import checkpoint_cell, number, paired_ratios
+from bench.params.report import checkpoint_cell, checkpoint_rates, number, paired_ratios
 
 LABELS = {
     "defaults": "engine defaults",
@@ -121,19 +121,10 @@ def _checkpoint(data: dict[str, Any], row: dict[str, Any]) -> str:
     from the samples of a file saved before the rows carried them (sessions 16-17)."""
     if "checkpoint_pages_per_s" in row:
         per_s, windows = row["checkpoint_pages_per_s"], row.get("checkpoint_windows")
-        return checkpoint_cell(per_s, windows, row["rounds"])
-    pages = [
-        s["reads"]["checkpoint_pages"]
-        for s in data["samples"]
-        if (s["engine"], s["workload"], s["configuration"])
-        == (row["engine"], row["workload"], row["configuration"])
-        and "checkpoint_pages" in s.get("reads", {})
-        and s["measurement"]["transactions"] > 0
-    ]
-    if not pages:
-        return ""
-    per_s = statistics.median(pages) / data["options"]["duration"]
-    return checkpoint_cell(per_s, sum(1 for p in pages if p > 0), row["rounds"])
+    else:
+        reads = [s["reads"] for s in _samples(data, row)]
+        per_s, windows = checkpoint_rates(reads, data["options"]["duration"])
+    return checkpoint_cell(per_s, windows, row["rounds"])
 
 
 def _ios(data: dict[str, Any], row: dict[str, Any]) -> float | None:
@@ -142,13 +133,23 @@ def _ios(data: dict[str, Any], row: dict[str, Any]) -> float | None:
     values = [
         (s["reads"]["device_reads"] + s["reads"]["device_writes"])
         / s["measurement"]["transactions"]
+        for s in _samples(data, row)
+        if "device_writes" in s["reads"]
+    ]
+    return statistics.median(values) if values else None
+
+
+def _samples(data: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timed windows behind one reads row that counted anything (as `read_rates` takes
+    them: a reading and at least one transaction)."""
+    return [
+        s
         for s in data["samples"]
         if (s["engine"], s["workload"], s["configuration"])
         == (row["engine"], row["workload"], row["configuration"])
-        and "device_writes" in s.get("reads", {})
+        and s.get("reads")
         and s["measurement"]["transactions"] > 0
     ]
-    return statistics.median(values) if values else None
 
 
 def main(argv: list[str] | None = None) -> int:

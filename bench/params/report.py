@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,17 @@ class ReadRates:
     wal_kib: float | None = None
 
 
+def checkpoint_rates(
+    reads: Sequence[Mapping[str, int]], seconds: float
+) -> tuple[float | None, int | None]:
+    """The checkpointer's pages per second (median of the windows) and the windows it wrote
+    in, from the windows' `Sample.reads`; (None, None) where none counted it."""
+    pages = [r["checkpoint_pages"] for r in reads if "checkpoint_pages" in r]
+    if not pages:
+        return None, None
+    return statistics.median(pages) / seconds, sum(1 for p in pages if p > 0)
+
+
 def checkpoint_cell(per_s: float | None, windows: int | None, rounds: int) -> str:
     """The checkpointer's pages per second, with the windows it wrote in: `2,751 (5/5)`;
     blank where the samples did not count it."""
@@ -219,6 +231,7 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             return median(values) if values else None
 
         wal = device("wal_bytes", "transaction")
+        checkpoint_per_s, checkpoint_windows = checkpoint_rates([s.reads for s in group], seconds)
         found[key] = ReadRates(
             pages=median([s.reads["pages"] / s.measurement.transactions for s in group]),
             missed_percent=median(
@@ -233,13 +246,9 @@ def read_rates(results: Results) -> dict[tuple[str, str, str], ReadRates]:
             server_cpu_ms=median(cpu) if cpu else None,
             to_disk_per_1k=per_1k("temp_to_disk", "sort_merges"),
             slow_per_1k=per_1k("slow_queries"),
-            checkpoint_pages_per_s=device("checkpoint_pages", "second"),
+            checkpoint_pages_per_s=checkpoint_per_s,
+            checkpoint_windows=checkpoint_windows,
             wal_kib=None if wal is None else wal / 1024,
-            checkpoint_windows=(
-                sum(1 for s in group if s.reads.get("checkpoint_pages", 0) > 0)
-                if any("checkpoint_pages" in s.reads for s in group)
-                else None
-            ),
         )
     return found
 

@@ -621,21 +621,20 @@ class Postgres(ThrowawayServer):
                 cursor.execute("SELECT coalesce(sum(temp_files), 0) FROM pg_stat_database")
                 found = {"temp_to_disk": int(cursor.fetchone()[0])}
                 # Checkpoints begun (by time or by WAL volume): each makes the next change
-                # to every page write a full-page image into the WAL.
+                # to every page write a full-page image into the WAL. And the WAL written
+                # so far (its position in bytes): how fast a configuration reaches
+                # max_wal_size ÷ (1 + checkpoint_completion_target), the volume at which
+                # PostgreSQL requests a checkpoint.
                 cursor.execute(
-                    "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint"
+                    "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint,"
+                    " pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
                     " FROM pg_stat_bgwriter"
                 )
-                checkpoints, buffers = cursor.fetchone()
-                # WAL written so far (its position in bytes): how fast a configuration
-                # reaches max_wal_size ÷ (1 + checkpoint_completion_target), the volume at
-                # which PostgreSQL requests a checkpoint.
-                cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
-                wal = int(cursor.fetchone()[0])
+                checkpoints, buffers, wal = cursor.fetchone()
                 return found | {
                     "checkpoints": int(checkpoints),
                     "checkpoint_pages": int(buffers),
-                    "wal_bytes": wal,
+                    "wal_bytes": int(wal),
                 }
         finally:
             connection.close()
