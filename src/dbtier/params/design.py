@@ -11,12 +11,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dbtier.errors import DesignError
-from dbtier.params.catalog import GiB, InstanceClass
+from dbtier.params.catalog import CATALOG, GiB, InstanceClass
 from dbtier.params.engines import EngineFacts, engine_facts
 from dbtier.params.formula import instance_variables
-from dbtier.params.memory import MemoryBudget, check_memory, memory_budget
+from dbtier.params.memory import MemoryBudget, check_memory, memory_budget, mib
 from dbtier.params.profile import WorkloadProfile
-from dbtier.params.rules import LEFT_AT_DEFAULT, RULES, DesignContext, Keep, Setting
+from dbtier.params.rules import (
+    LEFT_AT_DEFAULT,
+    RULES,
+    DesignContext,
+    Keep,
+    Setting,
+    working_set_cache,
+    working_set_need,
+)
 
 ApplyMethod = Literal["pending-reboot", "immediate"]
 
@@ -101,7 +109,82 @@ def _parameter(facts: EngineFacts, setting: Setting, rule: str) -> Parameter:
 
 
 def design(profile: WorkloadProfile) -> ParameterDesign:
-    """Design the parameter group for `profile`; DesignError when it cannot be made safe."""
+    """Design the parameter group for `profile`; DesignError when it cannot be made safe.
+
+    When the class's cache cannot hold the profile's working set, the design's notes name
+    the smallest class of the same family whose design would (`larger_class_note`).
+    """
+    result = _design(profile)
+    note = larger_class_note(result)
+    if note is not None:
+        result.notes.append(note)
+    return result
+
+
+def _family(name: str) -> str:
+    return name.rsplit(".", 1)[0]
+
+
+def larger_class_note(result: ParameterDesign) -> str | None:
+    """What to do when no parameter can keep the working set in memory: a larger class.
+
+    The cache that must hold it is InnoDB's buffer pool, or PostgreSQL's shared buffers
+    and page cache together (`working_set_cache`); the rest of the working set is read from
+    the volume at gp3's IOPS, and no parameter changes that. Each larger class of the same
+    family is designed in turn, with the same connections and memory check, and the first
+    whose cache holds the working set is named; None when this class already holds it.
+    """
+    profile = result.profile
+    need = working_set_need(profile)
+    cache, size = working_set_cache(profile.dialect, result.values)
+    if size >= need:
+        return None
+    held = (
+        "shared buffers and the page cache together"
+        if profile.dialect == "postgres"
+        else "the connections' memory reserved first"
+    )
+    here = (
+        f"the {profile.workload.working_set_gib:g} GiB working set is larger than "
+        f"{profile.instance_class} can hold ({cache} {mib(size)}: {held}): what it misses "
+        "is read from the volume at the storage's IOPS, which no parameter raises"
+    )
+    family = _family(profile.instance_class)
+    larger = sorted(
+        (
+            c
+            for c in CATALOG.values()
+            if _family(c.name) == family and c.memory_gib > profile.instance.memory_gib
+        ),
+        key=lambda c: c.memory_gib,
+    )
+    last: tuple[str, int] | None = None
+    for candidate in larger:
+        try:
+            other = _design(
+                WorkloadProfile.model_validate(
+                    profile.model_dump() | {"instance_class": candidate.name}
+                )
+            )
+        except DesignError:
+            continue
+        _, other_size = working_set_cache(profile.dialect, other.values)
+        if other_size >= need:
+            return (
+                f"{here}; {candidate.name} ({candidate.memory_gib} GiB) is the smallest "
+                f"{family} class whose design holds it ({cache} {mib(other_size)})."
+            )
+        last = (candidate.name, other_size)
+    if last is None:
+        return f"{here}; {profile.instance_class} is the largest {family} class."
+    tail = "" if family.startswith("db.r") else ": a memory-optimized (r) class has 8 GiB per vCPU"
+    return (
+        f"{here}; no {family} class holds it (the largest, {last[0]}, gives "
+        f"{cache} {mib(last[1])}){tail}."
+    )
+
+
+def _design(profile: WorkloadProfile) -> ParameterDesign:
     facts = engine_facts(profile.engine)
     variables = variables_for(profile, facts)
     ctx = DesignContext(profile, facts, profile.instance, variables)

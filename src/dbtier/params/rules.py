@@ -354,6 +354,26 @@ def maintenance_memory(ctx: DesignContext) -> list[Decision]:
 
 
 _BY_KIND_BUFFER = {"oltp": 0.75, "mixed": 0.70, "olap": 0.60}
+# PostgreSQL reads through the OS page cache: the working set, with 15 % for indexes' upper
+# levels and catalogs, is held when shared buffers and the page cache together hold it.
+_PG_WORKING_SET_MARGIN = 1.15
+
+
+def working_set_cache(dialect: str, values: dict[str, str]) -> tuple[str, int]:
+    """The memory that holds the working set under `values`: its name and bytes.
+
+    InnoDB reads only through its buffer pool; PostgreSQL through shared buffers and the OS
+    page cache together, which `effective_cache_size` (8 KiB pages) tells the planner.
+    """
+    if dialect == "postgres":
+        return "effective_cache_size", int(values["effective_cache_size"]) * 8192
+    return "innodb_buffer_pool_size", int(values["innodb_buffer_pool_size"])
+
+
+def working_set_need(profile: WorkloadProfile) -> int:
+    """Bytes of cache the profile's working set needs to stay in memory."""
+    need = profile.workload.working_set_gib * GiB
+    return int(need * _PG_WORKING_SET_MARGIN if profile.dialect == "postgres" else need)
 
 
 def _memory_left(ctx: DesignContext, cache: str) -> int:
@@ -391,7 +411,7 @@ def buffer_cache(ctx: DesignContext) -> list[Decision]:
             )
         )
     size = max(chunk, int(size) // chunk * chunk)
-    fits = "holds" if work.working_set_gib * GiB <= size else "cannot hold"
+    fits = "holds" if working_set_need(ctx.profile) <= size else "cannot hold"
     limited = "" if size >= target - 128 * MiB else ", cut to fit the connections' worst case"
     decisions.insert(
         0,
@@ -424,8 +444,8 @@ def _shared_buffers(ctx: DesignContext) -> list[Decision]:
         "so the planner prices index scans on cached data correctly.",
         formula=cache_formula,
     )
-    wanted = work.working_set_gib * GiB * 1.15
-    cached = int(effective_cache.value) * 8192
+    wanted = working_set_need(ctx.profile)
+    _, cached = working_set_cache("postgres", {"effective_cache_size": effective_cache.value})
     left = _memory_left(ctx, "shared_buffers")
     rds = ctx.facts.rds_default("shared_buffers", ctx.variables)
     formula = ctx.facts.spec("shared_buffers").rds_default

@@ -173,6 +173,64 @@ def test_shared_buffers_stay_at_rds_quarter_when_the_working_set_outgrows_the_ca
     assert held.parameter("shared_buffers").formula is None
 
 
+# -- a class that holds the working set
+
+
+def larger_class_notes(result: ParameterDesign) -> list[str]:
+    return [note for note in result.notes if "working set is larger than" in note]
+
+
+@pytest.mark.parametrize(
+    ("profile", "cache"),
+    [
+        ("mariadb-larger.yaml", "innodb_buffer_pool_size"),
+        ("postgres-larger.yaml", "effective_cache_size"),
+    ],
+)
+def test_a_working_set_the_class_cannot_hold_names_the_smallest_class_that_can(
+    profile: str, cache: str
+) -> None:
+    """bench/params' `larger` (3.9 and 4.1 GiB on db.t4g.small): no parameter keeps the
+    working set in memory, so the design names the class whose own design would, and that
+    class's design agrees (its cache holds it, the class below's does not)."""
+    small = load_profile(BENCH_PROFILES / profile)
+    (note,) = larger_class_notes(design(small))
+    need = small.workload.working_set_gib * GiB * (1.15 if small.dialect == "postgres" else 1)
+    assert f"larger than db.t4g.small can hold ({cache} " in note
+    assert "db.t4g.large (8 GiB) is the smallest db.t4g class whose design holds it" in note
+
+    def cache_bytes(instance_class: str) -> int:
+        other = design(small.model_copy(update={"instance_class": instance_class}))
+        pages = 8192 if cache == "effective_cache_size" else 1
+        return int(value(other, cache)) * pages
+
+    assert cache_bytes("db.t4g.large") >= need > cache_bytes("db.t4g.medium")
+    assert not larger_class_notes(
+        design(small.model_copy(update={"instance_class": "db.t4g.large"}))
+    )
+
+
+def test_a_working_set_the_class_holds_gets_no_note() -> None:
+    for profile in ("mariadb.yaml", "postgres.yaml"):
+        assert not larger_class_notes(design(load_profile(BENCH_PROFILES / profile)))
+
+
+def test_a_working_set_no_class_of_the_family_holds_says_so(make_profile: Any) -> None:
+    """40 GiB from db.t4g.small: the largest t4g (32 GiB) cannot, and the note says which
+    family can; from the largest class itself, that it is the largest."""
+    big = {"workload__data_size_gib": 60, "workload__working_set_gib": 40}
+    (note,) = larger_class_notes(design(make_profile(instance_class="db.t4g.small", **big)))
+    assert (
+        "no db.t4g class holds it (the largest, db.t4g.2xlarge, gives innodb_buffer_pool_size"
+        in note
+    )
+    assert note.endswith("a memory-optimized (r) class has 8 GiB per vCPU.")
+    (last,) = larger_class_notes(design(make_profile(instance_class="db.t4g.2xlarge", **big)))
+    assert last.endswith("db.t4g.2xlarge is the largest db.t4g class.")
+    (r,) = larger_class_notes(design(make_profile(instance_class="db.r7g.large", **big)))
+    assert "db.r7g.2xlarge (64 GiB) is the smallest db.r7g class" in r
+
+
 def test_work_mem_follows_the_largest_sort_within_the_budget(make_profile: Any) -> None:
     olap = design(
         make_profile(
