@@ -120,4 +120,30 @@ def peak_usage(limit: MemoryLimit) -> int | None:
     return None
 
 
-__all__ = ["Cgroup", "MemoryLimit", "create", "peak_usage", "remove", "set_limit", "wrap"]
+def oom_kills(limit: MemoryLimit) -> int | None:
+    """Processes the kernel's OOM killer has killed in the cgroup so far (None: not known).
+
+    v1 `memory.oom_control` and v2 `memory.events` both carry an `oom_kill` line.
+    """
+    if limit.procs_file is None:
+        return None
+    for name in ("memory.oom_control", "memory.events"):
+        path = limit.procs_file.parent / name
+        with contextlib.suppress(OSError, ValueError):
+            for line in path.read_text().splitlines():
+                key, _, count = line.partition(" ")
+                if key == "oom_kill":
+                    return int(count)
+    return None
+
+
+__all__ = [
+    "Cgroup",
+    "MemoryLimit",
+    "create",
+    "oom_kills",
+    "peak_usage",
+    "remove",
+    "set_limit",
+    "wrap",
+]

@@ -23,6 +23,13 @@ count once. It prints the computed worst case beside the measured peak, both as 
 of DBInstanceClassMemory, and saves them under bench/params/results/. It prints; it
 asserts nothing.
 
+`--capped` runs the same load with each server held to the class's nominal memory in a
+memory cgroup, as `bench.params` holds it (more than the instance leaves it: RDS's own
+processes take the difference from DBInstanceClassMemory), and says what became of the
+server: it survived, or the kernel's OOM killer killed it (MariaDB's one process) or some
+of its processes (a PostgreSQL backend, after which the postmaster ends every session
+and recovers), with the connections that failed.
+
 Not measured: PostgreSQL's autovacuum workers (counted by the check), MariaDB's
 `innodb_sort_buffer_size` (used by index builds only) and the operating system's own
 memory, which DBInstanceClassMemory already leaves out.
@@ -34,6 +41,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -74,6 +82,8 @@ class Figure:
     cache_full_bytes: int
     connected_bytes: int
     peak_bytes: int
+    capped_bytes: int | None = None  # the memory cgroup's limit (None: not capped)
+    outcome: str = "survived"  # under the cap: what became of the server
 
     @property
     def computed_share(self) -> float:
@@ -222,21 +232,62 @@ def _buffers(connection: Any, engine: str) -> dict[str, int]:
     }
 
 
+def _outcome(
+    server: servers.ThrowawayServer,
+    limit: memory_limit.MemoryLimit,
+    kills_before: int | None,
+    failures: list[BaseException],
+    connections: int,
+) -> str:
+    """What became of a capped server under the load: survived, or what the OOM killer did."""
+    kills = (memory_limit.oom_kills(limit) or 0) - (kills_before or 0)
+    died = server.process is None or server.process.poll() is not None
+    lost = f"{len(failures)} of {connections} connections failed"
+    first = f" ({str(failures[0]).splitlines()[0][:100]})" if failures else ""
+    if died:
+        return f"OOM-killed: the server ({kills} kill(s) in its cgroup); {lost}{first}"
+    if kills:
+        return f"OOM-killed: {kills} of its processes; {lost}{first}"
+    if failures:
+        return f"{lost}{first}"
+    return "survived"
+
+
 def measure(
-    engine: str, scenario: str, key: str, base: Path, port: int, console: Console
+    engine: str,
+    scenario: str,
+    key: str,
+    base: Path,
+    port: int,
+    console: Console,
+    capped: bool = False,
+    busy_connections: int | None = None,
 ) -> Figure:
-    """Start, fill and load one configuration; return its computed and measured figures."""
+    """Start, fill and load one configuration; return its computed and measured figures.
+
+    `capped`: hold the server to the class's nominal memory and report what became of it
+    instead of failing when connections are lost. `busy_connections`: load only this many connections
+    (at most max_connections; None: all of them, the check's worst case).
+    """
     profile = configs.load(engine, scenario)
     configuration = {c.key: c for c in configs.for_profile(profile)}[key]
     facts = engine_facts(profile.engine)
     budget: MemoryBudget = memory_budget(
         facts, profile.instance, configuration.values, variables_for(profile, facts)
     )
-    no_limit = memory_limit.MemoryLimit(0, None, "not constrained: the peak is measured")
+    limit = (
+        memory_limit.create(
+            f"dbtier-worst-case-{engine}-{key}-{os.getpid()}", profile.instance.memory_bytes
+        )
+        if capped
+        else memory_limit.MemoryLimit(0, None, "not constrained: the peak is measured")
+    )
+    if capped and not limit.applied:
+        raise RuntimeError(f"--capped: no memory cgroup could be made here ({limit.reason})")
     server: servers.ThrowawayServer = (
-        servers.MariaDB(base / key, port, no_limit)
+        servers.MariaDB(base / key, port, limit)
         if engine == "mariadb"
-        else servers.Postgres(base / key, port, no_limit)
+        else servers.Postgres(base / key, port, limit)
     )
     try:
         server.initialize()
@@ -250,6 +301,8 @@ def measure(
         # Every connection the server takes: the check counts max_connections, reserved ones
         # included (the superuser may use them).
         connections = _setting(connection, engine, "max_connections")
+        if busy_connections is not None:
+            connections = min(busy_connections, connections)
         buffers = _buffers(connection, engine)
         connection.close()
         console.log(f"{engine} {key}: filling a {cache / MiB:,.0f} MiB cache")
@@ -279,14 +332,20 @@ def measure(
             threading.Thread(target=busy, args=(index, session))
             for index, session in enumerate(sessions)
         ]
+        kills_before = memory_limit.oom_kills(limit)
         with Sampler(pid, engine) as sampler:
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
         for session in sessions:
-            session.close()
-        if failures:
+            with contextlib.suppress(Exception):  # a killed server's sessions are gone
+                session.close()
+        outcome = "survived"
+        if capped:
+            outcome = _outcome(server, limit, kills_before, failures, connections)
+            console.log(f"{engine} {key}: {outcome}")
+        elif failures:
             raise RuntimeError(f"{engine} {key}: a busy connection failed: {failures[0]!r}")
         return Figure(
             engine=engine,
@@ -300,9 +359,12 @@ def measure(
             cache_full_bytes=cache_full,
             connected_bytes=connected,
             peak_bytes=max(sampler.peak, connected),
+            capped_bytes=limit.limit_bytes if capped else None,
+            outcome=outcome,
         )
     finally:
         server.destroy()
+        memory_limit.remove(limit)
 
 
 def _table(figures: list[Figure]) -> Table:
@@ -316,6 +378,7 @@ def _table(figures: list[Figure]) -> Table:
         "measured peak",
         "measured ÷ computed",
         "per busy connection MiB",
+        "under the cap",
     ):
         table.add_column(
             column, justify="left" if column in ("engine", "configuration") else "right"
@@ -330,6 +393,9 @@ def _table(figures: list[Figure]) -> Table:
             f"{f.peak_bytes / MiB:,.0f} MiB ({f.peak_share:.0%})",
             f"{f.peak_bytes / f.computed_bytes:.2f}×",
             f"{f.per_connection_bytes / MiB:.2f}",
+            "not capped"
+            if f.capped_bytes is None
+            else f"{f.capped_bytes / MiB:,.0f} MiB: {f.outcome}",
         )
     return table
 
@@ -341,12 +407,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--configs", default="rds-default,dbtier", help="rds-default,pgtune,dbtier (pgtune: PG)"
     )
+    parser.add_argument(
+        "--capped",
+        action="store_true",
+        help="hold each server to the class's nominal memory and say whether it survives",
+    )
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=None,
+        metavar="N",
+        help="load only N connections (default: every one max_connections allows)",
+    )
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     keys = [k.strip() for k in args.configs.split(",") if k.strip()]
     bad = [e for e in engines if e not in PORTS] + [
         k for k in keys if k not in ("rds-default", "pgtune", "dbtier")
     ]
+    if args.busy is not None and args.busy < 1:
+        parser.error(f"--busy: at least 1 connection, not {args.busy}")
     if bad or not engines or not keys:
         parser.error(f"unknown engine or configuration: {', '.join(bad) or '(none given)'}")
     console = Console(stderr=True)
@@ -358,14 +438,27 @@ def main(argv: list[str] | None = None) -> int:
             for key in keys:
                 if key == "pgtune" and engine != "postgres":
                     continue
-                figures.append(measure(engine, args.scenario, key, base, PORTS[engine], console))
+                figures.append(
+                    measure(
+                        engine,
+                        args.scenario,
+                        key,
+                        base,
+                        PORTS[engine],
+                        console,
+                        capped=args.capped,
+                        busy_connections=args.busy,
+                    )
+                )
     finally:
         with contextlib.suppress(OSError):
             base.rmdir()
     Console(width=160).print(_table(figures))
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M%S")
-    path = RESULTS_DIR / f"{stamp}-worst-case-{args.scenario}.json"
+    capped = "-capped" if args.capped else ""
+    busy = f"-busy{args.busy}" if args.busy is not None else ""
+    path = RESULTS_DIR / f"{stamp}-worst-case-{args.scenario}{capped}{busy}.json"
     rows = [
         {**asdict(f), "computed_share": f.computed_share, "peak_share": f.peak_share}
         for f in figures
