@@ -116,6 +116,10 @@ def _table(design: ParameterDesign) -> str:
     console.print("Connection budget (profile connections section, dbtier.budget):")
     for line in budget_lines(design):
         console.print(f"  {line}", highlight=False, markup=False)
+    if design.notes:
+        console.print("Notes:")
+        for note in design.notes:
+            console.print(f"  - {note}", highlight=False, markup=False)
     return buffer.getvalue()
 
 

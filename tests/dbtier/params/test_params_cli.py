@@ -43,6 +43,18 @@ def test_design_prints_the_connection_budget_of_each_stage() -> None:
     assert "## Connection budget" in note
 
 
+def test_every_format_for_people_carries_the_notes() -> None:
+    """The terminal table too: a design on an undersized class says which class holds it."""
+    profile = str(EXAMPLES.parents[1] / "bench" / "params" / "profiles" / "mariadb-larger.yaml")
+    for fmt in ("table", "markdown"):
+        result = invoke("design", profile, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.output.split())
+        assert "db.t4g.large (8 GiB) is the smallest db.t4g class whose design holds it" in text
+    data = json.loads(invoke("design", profile, "-f", "json").output)
+    assert any("db.t4g.large" in note for note in data["notes"])
+
+
 def test_design_json_is_data() -> None:
     result = invoke("design", str(EXAMPLES / "nippo-postgres.yaml"), "--format", "json")
     data = json.loads(result.output)
