@@ -266,8 +266,8 @@ def measure(
     """Start, fill and load one configuration; return its computed and measured figures.
 
     `capped`: hold the server to the class's nominal memory and report what became of it
-    instead of failing when connections are lost. `busy_connections`: load only this many connections
-    (at most max_connections; None: all of them, the check's worst case).
+    instead of failing when connections are lost. `busy_connections`: load only this many
+    connections (at most max_connections; None: all of them, the check's worst case).
     """
     profile = configs.load(engine, scenario)
     configuration = {c.key: c for c in configs.for_profile(profile)}[key]
