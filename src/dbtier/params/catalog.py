@@ -84,6 +84,11 @@ class InstanceClass:
         return self.name.rsplit(".", 1)[-1]
 
     @property
+    def family(self) -> str:
+        """The name without its size: db.t4g, db.r7g..."""
+        return self.name.rsplit(".", 1)[0]
+
+    @property
     def huge_pages_default(self) -> bool:
         """Whether RDS for PostgreSQL maps shared memory in huge pages on this class.
 

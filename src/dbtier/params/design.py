@@ -7,7 +7,7 @@ otherwise DesignError says which and why. Nothing half-checked is ever rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from dbtier.errors import DesignError
@@ -116,13 +116,7 @@ def design(profile: WorkloadProfile) -> ParameterDesign:
     """
     result = _design(profile)
     note = larger_class_note(result)
-    if note is not None:
-        result.notes.append(note)
-    return result
-
-
-def _family(name: str) -> str:
-    return name.rsplit(".", 1)[0]
+    return result if note is None else replace(result, notes=[*result.notes, note])
 
 
 def larger_class_note(result: ParameterDesign) -> str | None:
@@ -149,23 +143,19 @@ def larger_class_note(result: ParameterDesign) -> str | None:
         f"{profile.instance_class} can hold ({cache} {mib(size)}: {held}): what it misses "
         "is read from the volume at the storage's IOPS, which no parameter raises"
     )
-    family = _family(profile.instance_class)
+    family = profile.instance.family
     larger = sorted(
         (
             c
             for c in CATALOG.values()
-            if _family(c.name) == family and c.memory_gib > profile.instance.memory_gib
+            if c.family == family and c.memory_gib > profile.instance.memory_gib
         ),
         key=lambda c: c.memory_gib,
     )
     last: tuple[str, int] | None = None
     for candidate in larger:
         try:
-            other = _design(
-                WorkloadProfile.model_validate(
-                    profile.model_dump() | {"instance_class": candidate.name}
-                )
-            )
+            other = _design(profile.model_copy(update={"instance_class": candidate.name}))
         except DesignError:
             continue
         _, other_size = working_set_cache(profile.dialect, other.values)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dbtier.params import ParameterDesign, design, engine_facts, load_profile, rds_default_values
-from dbtier.params.rules import BINLOG_GROUP_COMMIT_COUNT, COMMIT_DELAY_US
+from dbtier.params.rules import BINLOG_GROUP_COMMIT_COUNT, COMMIT_DELAY_US, working_set_need
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -195,7 +195,7 @@ def test_a_working_set_the_class_cannot_hold_names_the_smallest_class_that_can(
     class's design agrees (its cache holds it, the class below's does not)."""
     small = load_profile(BENCH_PROFILES / profile)
     (note,) = larger_class_notes(design(small))
-    need = small.workload.working_set_gib * GiB * (1.15 if small.dialect == "postgres" else 1)
+    need = working_set_need(small)
     assert f"larger than db.t4g.small can hold ({cache} " in note
     assert "db.t4g.large (8 GiB) is the smallest db.t4g class whose design holds it" in note
 
